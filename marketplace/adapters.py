@@ -1,0 +1,30 @@
+from allauth.account.adapter import DefaultAccountAdapter
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .services import invitation_accept, invitation_by_token
+from .tenancy import SESSION_KEY
+
+INVITATION_SESSION_KEY = "invitation_token"
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request, user, form, commit=True):
+        """A sign-up that started from a buyer's invitation lands in its new supplier organization."""
+        user = super().save_user(request, user, form, commit=commit)
+        token = request.session.pop(INVITATION_SESSION_KEY, None) if commit else None
+        invitation = invitation_by_token(token) if token else None
+        if invitation is not None:
+            try:
+                supplier = invitation_accept(invitation=invitation, user=user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                request.session[SESSION_KEY] = supplier.pk
+                messages.success(
+                    request,
+                    _("Welcome! %(supplier)s is now connected to %(buyer)s.")
+                    % {"supplier": supplier.name, "buyer": invitation.buyer.name},
+                )
+        return user

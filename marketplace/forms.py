@@ -1,0 +1,111 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    BUYER_ONLY_ROLES,
+    Category,
+    Organization,
+    OrganizationKind,
+    PartnershipStatus,
+    ReviewTeam,
+    Role,
+)
+
+
+class OrganizationCreateForm(forms.Form):
+    name = forms.CharField(label=_("Organization name"), max_length=200)
+    kind = forms.ChoiceField(
+        label=_("We are"),
+        choices=[(OrganizationKind.SUPPLIER, _("a supplier")), (OrganizationKind.BUYER, _("a buyer"))],
+        widget=forms.RadioSelect,
+        initial=OrganizationKind.SUPPLIER,
+    )
+
+
+class OrganizationForm(forms.ModelForm):
+    class Meta:
+        model = Organization
+        fields = ["name"]
+
+
+class MemberAddForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.MEMBER)
+
+    def __init__(self, *args, organization: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not organization.is_buyer:
+            self.fields["role"].choices = [(v, label) for v, label in Role.choices if v not in BUYER_ONLY_ROLES]
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("Where the key is used, e.g. “ERP sync”."))
+
+
+class InvitationForm(forms.Form):
+    supplier_name = forms.CharField(label=_("Supplier name"), max_length=200)
+    email = forms.EmailField(label=_("Email of the supplier's contact"))
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"), queryset=Category.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, buyer: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = buyer.categories.all()
+
+
+class InvitationAcceptForm(forms.Form):
+    supplier = forms.ModelChoiceField(
+        label=_("Accept for"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("A new supplier organization"),
+    )
+    name = forms.CharField(label=_("Name of the new organization"), max_length=200, required=False)
+
+    def __init__(self, *args, suppliers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("supplier") and not (data.get("name") or "").strip():
+            self.add_error("name", _("Name the new organization, or choose one you already have."))
+        return data
+
+
+class PartnershipMoveForm(forms.Form):
+    to = forms.ChoiceField(label=_("Move to"), choices=PartnershipStatus.choices)
+    team = forms.ChoiceField(label=_("Reviewed by"), choices=ReviewTeam.choices, required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, partnership, **kwargs):
+        super().__init__(*args, **kwargs)
+        allowed = partnership.allowed_moves()
+        self.fields["to"].choices = [(v, label) for v, label in PartnershipStatus.choices if v in allowed]
+
+
+class PartnershipCategoriesForm(forms.Form):
+    categories = forms.ModelMultipleChoiceField(
+        label=_("Categories"), queryset=Category.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    new_category = forms.CharField(label=_("New category"), max_length=120, required=False)
+
+    def __init__(self, *args, buyer: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["categories"].queryset = buyer.categories.all()
+
+
+class ApplyForm(forms.Form):
+    buyer = forms.ModelChoiceField(label=_("Buyer"), queryset=Organization.objects.none())
+    message = forms.CharField(
+        label=_("What you supply"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=2000
+    )
+
+    def __init__(self, *args, buyers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = buyers

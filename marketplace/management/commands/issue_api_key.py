@@ -1,0 +1,18 @@
+from django.core.management.base import BaseCommand
+
+from marketplace import services
+
+from ._base import organization_by_slug
+
+
+class Command(BaseCommand):
+    help = "Issues a new API key for an organization; prints the key (shown only this once) as the last line."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--org", required=True)
+        parser.add_argument("--name", default="")
+
+    def handle(self, *args, org, name, **options):
+        organization = organization_by_slug(org)
+        api_key, key = services.api_key_issue(organization=organization, name=name or "Issued by operator")
+        self.stdout.write(key)

@@ -1,0 +1,323 @@
+"""Organizations, people, partnerships and API keys: the tenancy core every app builds on."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra):
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra):
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person; logs in by email and may belong to several organizations."""
+
+    username = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class OrganizationKind(models.TextChoices):
+    BUYER = "buyer", _("Buyer")
+    SUPPLIER = "supplier", _("Supplier")
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def buyers(self):
+        return self.filter(kind=OrganizationKind.BUYER)
+
+    def suppliers(self):
+        return self.filter(kind=OrganizationKind.SUPPLIER)
+
+
+class Organization(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True, allow_unicode=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=OrganizationKind.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    members = models.ManyToManyField(User, through="Membership", related_name="organizations")
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_buyer(self) -> bool:
+        return self.kind == OrganizationKind.BUYER
+
+    @property
+    def is_supplier(self) -> bool:
+        return self.kind == OrganizationKind.SUPPLIER
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", _("Owner")
+    ADMIN = "admin", _("Admin")
+    PROCUREMENT = "procurement", _("Procurement")
+    MANAGER = "manager", _("Manager")
+    MEMBER = "member", _("Member (read-only)")
+
+
+BUYER_ONLY_ROLES = {Role.PROCUREMENT, Role.MANAGER}
+# Who may do what, by role; every view and API endpoint asks through Membership.can().
+ROLE_PERMISSIONS: dict[str, set[str]] = {
+    Role.OWNER: {"manage_org", "manage_keys", "manage_partners", "procure", "rate", "work"},
+    Role.ADMIN: {"manage_org", "manage_keys", "manage_partners", "procure", "rate", "work"},
+    Role.PROCUREMENT: {"procure", "manage_partners", "work"},
+    Role.MANAGER: {"rate", "manage_partners"},
+    Role.MEMBER: set(),
+}
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")]
+        ordering = ["organization__name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"
+
+    def can(self, permission: str) -> bool:
+        return permission in ROLE_PERMISSIONS.get(self.role, set())
+
+
+class Category(models.Model):
+    """A buyer's purchasing category (steel, fasteners, packaging...)."""
+
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name"), max_length=120)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "name"], name="unique_category_per_buyer")]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnershipStatus(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    BUSINESS_REVIEW = "business_review", _("Business review")
+    TECHNICAL_REVIEW = "technical_review", _("Technical review")
+    INTEGRATION = "integration", _("Integration")
+    ACTIVE = "active", _("Active")
+    REJECTED = "rejected", _("Rejected")
+
+
+# The onboarding pipeline as data: status -> the statuses it may move to.
+ONBOARDING_PIPELINE: dict[str, tuple[str, ...]] = {
+    PartnershipStatus.APPLIED: (PartnershipStatus.BUSINESS_REVIEW, PartnershipStatus.REJECTED),
+    PartnershipStatus.BUSINESS_REVIEW: (PartnershipStatus.TECHNICAL_REVIEW, PartnershipStatus.REJECTED),
+    PartnershipStatus.TECHNICAL_REVIEW: (PartnershipStatus.INTEGRATION, PartnershipStatus.REJECTED),
+    PartnershipStatus.INTEGRATION: (PartnershipStatus.ACTIVE, PartnershipStatus.REJECTED),
+    PartnershipStatus.ACTIVE: (PartnershipStatus.REJECTED,),
+    PartnershipStatus.REJECTED: (PartnershipStatus.APPLIED,),
+}
+
+
+class ReviewTeam(models.TextChoices):
+    NONE = "", _("—")
+    LEGAL = "legal", _("Legal")
+    ACCOUNTING = "accounting", _("Accounting")
+    QUALITY = "quality", _("Quality")
+    TECHNICAL = "technical", _("Technical")
+    PROCUREMENT = "procurement", _("Procurement")
+
+
+class PartnershipQuerySet(models.QuerySet):
+    def visible_to(self, organization: Organization):
+        return self.filter(Q(buyer=organization) | Q(supplier=organization))
+
+    def active(self):
+        return self.filter(status=PartnershipStatus.ACTIVE)
+
+
+class Partnership(models.Model):
+    """A buyer and a supplier working together; only an active one lets business flow."""
+
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="supplier_partnerships")
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="buyer_partnerships")
+    status = models.CharField(
+        _("status"), max_length=20, choices=PartnershipStatus.choices, default=PartnershipStatus.APPLIED
+    )
+    categories = models.ManyToManyField(Category, blank=True, related_name="partnerships", verbose_name=_("categories"))
+    active_since = models.DateField(_("active since"), null=True, blank=True)
+    message = models.TextField(_("application message"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = PartnershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "supplier"], name="unique_partnership")]
+        verbose_name = _("partnership")
+        verbose_name_plural = _("partnerships")
+
+    def __str__(self) -> str:
+        return f"{self.buyer} ↔ {self.supplier}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == PartnershipStatus.ACTIVE
+
+    def allowed_moves(self) -> tuple[str, ...]:
+        return ONBOARDING_PIPELINE.get(self.status, ())
+
+
+class PartnershipEvent(models.Model):
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20, choices=PartnershipStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=PartnershipStatus.choices)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    team = models.CharField(_("team"), max_length=20, choices=ReviewTeam.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+def _hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+
+
+class Invitation(models.Model):
+    """A buyer invites a supplier by email; the token is mailed once and stored only as a hash."""
+
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    supplier_name = models.CharField(_("supplier name"), max_length=200)
+    categories = models.ManyToManyField(Category, blank=True, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    supplier = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_name} <{self.email}>"
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return _hash_secret(token)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class ApiKeyQuerySet(models.QuerySet):
+    def usable(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiKey(models.Model):
+    """A secret that acts for one organization. Only its SHA-256 is stored; the key is shown once."""
+
+    PREFIX = "mk_"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(_("name"), max_length=100)
+    lookup = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiKeyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.PREFIX}{self.lookup}…)"
+
+    @classmethod
+    def generate(cls) -> tuple[str, str, str]:
+        """A new key as (full key, lookup part, hash)."""
+        lookup = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        key = f"{cls.PREFIX}{lookup}_{secret}"
+        return key, lookup, _hash_secret(key)
+
+    @classmethod
+    def split(cls, key: str) -> str | None:
+        """The lookup part of a presented key, or None if it is not shaped like one of ours."""
+        if not key.startswith(cls.PREFIX):
+            return None
+        lookup, sep, secret = key[len(cls.PREFIX) :].partition("_")
+        if not sep or not secret or len(lookup) != 12:
+            return None
+        return lookup
+
+    def matches(self, key: str) -> bool:
+        return secrets.compare_digest(self.key_hash, _hash_secret(key))
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

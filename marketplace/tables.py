@@ -1,0 +1,33 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from .models import Partnership
+
+
+class PartnershipTable(tables.Table):
+    supplier = tables.Column(verbose_name=_("Supplier"), linkify=("partners:detail", {"pk": tables.A("pk")}))
+    status = tables.Column(verbose_name=_("Status"))
+    categories = tables.ManyToManyColumn(verbose_name=_("Categories"), orderable=False)
+    active_since = tables.DateColumn(verbose_name=_("Active since"))
+    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i")
+
+    class Meta:
+        model = Partnership
+        fields = ("supplier", "status", "categories", "active_since", "updated_at")
+        order_by = ("supplier",)
+        order_by_field = "sort"
+        empty_text = _("No suppliers yet. Invite one, or wait for applications.")
+
+
+class BuyerPartnershipTable(tables.Table):
+    buyer = tables.Column(verbose_name=_("Buyer"))
+    status = tables.Column(verbose_name=_("Status"))
+    categories = tables.ManyToManyColumn(verbose_name=_("Categories"), orderable=False)
+    active_since = tables.DateColumn(verbose_name=_("Active since"))
+
+    class Meta:
+        model = Partnership
+        fields = ("buyer", "status", "categories", "active_since")
+        order_by = ("buyer",)
+        order_by_field = "sort"
+        empty_text = _("You work with no buyer yet. Apply to one.")

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+partner_patterns = (
+    [
+        path("", views.partner_list, name="list"),
+        path("invite/", views.partner_invite, name="invite"),
+        path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
+        path("<int:pk>/", views.partner_detail, name="detail"),
+        path("<int:pk>/move/", views.partner_move, name="move"),
+        path("<int:pk>/categories/", views.partner_categories, name="categories"),
+    ],
+    "partners",
+)
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(("marketplace.api.urls", "api"))),
+    path("organizations/new/", views.organization_create, name="organization_create"),
+    path("organizations/switch/", views.organization_switch, name="organization_switch"),
+    path("organization/", views.organization_settings, name="organization_settings"),
+    path("organization/members/", views.member_add, name="member_add"),
+    path("organization/members/<int:pk>/", views.member_update, name="member_update"),
+    path("organization/api-keys/", views.api_key_create, name="api_key_create"),
+    path("organization/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("partners/", include(partner_patterns)),
+    path("buyers/", views.buyer_list, name="buyers"),
+    path("buyers/apply/", views.buyer_apply, name="buyer_apply"),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+]
