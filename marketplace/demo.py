@@ -112,7 +112,9 @@ def seed() -> DemoWorld:
     today = timezone.localdate()
     for spec in BUYERS:
         owner_email = spec["staff"][0][0]
-        buyer = _organization(slug=spec["slug"], name=spec["name"], kind=OrganizationKind.BUYER, owner_email=owner_email)
+        buyer = _organization(
+            slug=spec["slug"], name=spec["name"], kind=OrganizationKind.BUYER, owner_email=owner_email
+        )
         for email, role in spec["staff"]:
             user = services.user_create_verified(email=email, password=DEMO_PASSWORD)
             if not Membership.objects.filter(user=user, organization=buyer).exists():
@@ -142,9 +144,11 @@ def seed() -> DemoWorld:
                 partnership = services.partnership_apply(
                     supplier=supplier, buyer=buyer, actor=None, message=f"{name}: {category}"
                 )
-                for step in ONBOARDING[1 : ONBOARDING.index(status) + 1] if status != PartnershipStatus.REJECTED else [
-                    PartnershipStatus.REJECTED
-                ]:
+                for step in (
+                    ONBOARDING[1 : ONBOARDING.index(status) + 1]
+                    if status != PartnershipStatus.REJECTED
+                    else [PartnershipStatus.REJECTED]
+                ):
                     services.partnership_move(partnership=partnership, to=step, actor=None, note="demo")
             else:
                 since = today - dt.timedelta(days=world.rng.randint(60, 5 * 365))

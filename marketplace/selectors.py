@@ -8,9 +8,7 @@ from .models import ApiKey, Invitation, Membership, Organization, Partnership, P
 def partnership_list(*, organization: Organization) -> QuerySet[Partnership]:
     """Partnerships seen from either side, with both organizations loaded."""
     return (
-        Partnership.objects.visible_to(organization)
-        .select_related("buyer", "supplier")
-        .prefetch_related("categories")
+        Partnership.objects.visible_to(organization).select_related("buyer", "supplier").prefetch_related("categories")
     )
 
 

@@ -61,20 +61,19 @@ def _unique_slug(base: str) -> str:
 
 
 @transaction.atomic
-def organization_create(
-    *, name: str, kind: str, owner: User | None = None, slug: str | None = None
-) -> Organization:
+def organization_create(*, name: str, kind: str, owner: User | None = None, slug: str | None = None) -> Organization:
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": _("Give the organization a name.")})
     if kind not in OrganizationKind.values:
-        raise ValidationError(
-            {"kind": _("Unknown kind “%(kind)s”: use buyer or supplier.") % {"kind": kind}}
-        )
+        raise ValidationError({"kind": _("Unknown kind “%(kind)s”: use buyer or supplier.") % {"kind": kind}})
     if slug:
         if slugify(slug) != slug:
             raise ValidationError(
-                {"slug": _("“%(slug)s” is not a valid slug: use lowercase letters, digits and hyphens.") % {"slug": slug}}
+                {
+                    "slug": _("“%(slug)s” is not a valid slug: use lowercase letters, digits and hyphens.")
+                    % {"slug": slug}
+                }
             )
         if Organization.objects.filter(slug=slug).exists():
             raise ValidationError({"slug": _("The slug “%(slug)s” is already taken.") % {"slug": slug}})
@@ -130,9 +129,7 @@ def _check_pair(buyer: Organization, supplier: Organization) -> None:
     if not buyer.is_buyer:
         raise ValidationError({"buyer": _("“%(org)s” is not a buyer organization.") % {"org": buyer.slug}})
     if not supplier.is_supplier:
-        raise ValidationError(
-            {"supplier": _("“%(org)s” is not a supplier organization.") % {"org": supplier.slug}}
-        )
+        raise ValidationError({"supplier": _("“%(org)s” is not a supplier organization.") % {"org": supplier.slug}})
 
 
 def _record(partnership: Partnership, *, from_status: str, actor: User | None, team: str = "", note: str = "") -> None:
@@ -284,9 +281,7 @@ def invitation_accept(
         supplier = organization_create(
             name=name or invitation.supplier_name, kind=OrganizationKind.SUPPLIER, owner=user
         )
-    elif not Membership.objects.filter(
-        user=user, organization=supplier, role__in=[Role.OWNER, Role.ADMIN]
-    ).exists():
+    elif not Membership.objects.filter(user=user, organization=supplier, role__in=[Role.OWNER, Role.ADMIN]).exists():
         raise ValidationError(_("Only an owner or admin of that supplier can accept for it."))
     partnership_connect(
         buyer=invitation.buyer,

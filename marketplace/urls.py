@@ -30,6 +30,8 @@ urlpatterns = [
     path("organization/api-keys/", views.api_key_create, name="api_key_create"),
     path("organization/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("partners/", include(partner_patterns)),
+    path("cabinet/", include("cabinet.urls")),
+    path("pricing/", include("pricing.urls")),
     path("buyers/", views.buyer_list, name="buyers"),
     path("buyers/apply/", views.buyer_apply, name="buyer_apply"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),

@@ -332,9 +332,7 @@ class BuyerListView(TenantTableView):
     export_name = "buyers"
 
     def scope(self, request):
-        return selectors.partnership_list(organization=request.organization).filter(
-            supplier=request.organization
-        )
+        return selectors.partnership_list(organization=request.organization).filter(supplier=request.organization)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

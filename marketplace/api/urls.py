@@ -7,6 +7,8 @@ from . import views
 
 urlpatterns = [
     path("me/", views.me, name="me"),
+    path("", include("pricing.api_urls")),
+    path("", include("cabinet.api_urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",

@@ -28,8 +28,6 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"“{since}” is not a date in the form YYYY-MM-DD.") from None
         try:
-            services.partnership_connect(
-                buyer=buyer_org, supplier=supplier_org, since=since_date, categories=category
-            )
+            services.partnership_connect(buyer=buyer_org, supplier=supplier_org, since=since_date, categories=category)
         except ValidationError as error:
             raise CommandError(one_line(error)) from None

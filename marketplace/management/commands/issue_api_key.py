@@ -14,5 +14,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, org, name, **options):
         organization = organization_by_slug(org)
-        api_key, key = services.api_key_issue(organization=organization, name=name or "Issued by operator")
+        _api_key, key = services.api_key_issue(organization=organization, name=name or "Issued by operator")
         self.stdout.write(key)

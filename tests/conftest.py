@@ -1,0 +1,162 @@
+"""The standard cast (healthchecks' alice/bob/charlie, in procurement dress):
+
+- ``buyer`` with ``alice`` (owner), ``paul`` (procurement), ``mary`` (manager), ``rita`` (read-only)
+- ``supplier`` (``sam``, owner) and ``supplier2`` (``sue``, owner), both active partners of ``buyer``
+- ``outsider_buyer`` (``oscar``) and ``outsider_supplier`` (``olga``): another tenant entirely
+"""
+
+import os
+
+import pytest
+from django.db import connection
+
+from tests import factories
+from tests.factories import PASSWORD
+
+pytest_plugins = ["tests.browser"]
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = settings.BASE_DIR / "media-test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
+    settings.LANGUAGE_CODE = "en"
+    settings.ACCOUNT_RATE_LIMITS = False
+    for layer in settings.CHANNEL_LAYERS.values():
+        if "CONFIG" in layer:  # workers of one run must not hear each other's groups on the shared Redis
+            layer["CONFIG"]["prefix"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    on_redis = bool(settings.REDIS_URL)
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL row locks"))
+        if "multiprocess" in item.keywords and not (on_postgres and on_redis):
+            item.add_marker(pytest.mark.skip(reason="needs several processes on PostgreSQL and Redis"))
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def buyer(db):
+    return factories.BuyerFactory(name="Acme Buying", slug="acme")
+
+
+@pytest.fixture
+def alice(buyer):
+    return factories.member(buyer, "owner", "alice@acme.test")
+
+
+@pytest.fixture
+def paul(buyer):
+    return factories.member(buyer, "procurement", "paul@acme.test")
+
+
+@pytest.fixture
+def mary(buyer):
+    return factories.member(buyer, "manager", "mary@acme.test")
+
+
+@pytest.fixture
+def rita(buyer):
+    return factories.member(buyer, "member", "rita@acme.test")
+
+
+@pytest.fixture
+def supplier(buyer):
+    org = factories.SupplierFactory(name="Steel Works", slug="steel-works")
+    factories.PartnershipFactory(buyer=buyer, supplier=org)
+    return org
+
+
+@pytest.fixture
+def sam(supplier):
+    return factories.member(supplier, "owner", "sam@steel.test")
+
+
+@pytest.fixture
+def supplier2(buyer):
+    org = factories.SupplierFactory(name="Bolt House", slug="bolt-house")
+    factories.PartnershipFactory(buyer=buyer, supplier=org)
+    return org
+
+
+@pytest.fixture
+def sue(supplier2):
+    return factories.member(supplier2, "owner", "sue@bolt.test")
+
+
+# Rows of the other tenant get ids from here up, so that a sweep over the ids of our tenant's
+# objects never lands on something the outsider may legitimately see.
+OUTSIDER_PK = 1_000_000
+
+
+@pytest.fixture
+def outsider_buyer(db):
+    return factories.BuyerFactory(pk=OUTSIDER_PK + 1, name="Other Corp", slug="other-corp")
+
+
+@pytest.fixture
+def oscar(outsider_buyer):
+    user = factories.UserFactory(pk=OUTSIDER_PK + 1, email="oscar@other.test")
+    factories.MembershipFactory(pk=OUTSIDER_PK + 1, user=user, organization=outsider_buyer, role="owner")
+    return user
+
+
+@pytest.fixture
+def outsider_supplier(outsider_buyer):
+    org = factories.SupplierFactory(pk=OUTSIDER_PK + 2, name="Far Away Ltd", slug="far-away")
+    factories.PartnershipFactory(pk=OUTSIDER_PK + 2, buyer=outsider_buyer, supplier=org)
+    return org
+
+
+@pytest.fixture
+def olga(outsider_supplier):
+    user = factories.UserFactory(pk=OUTSIDER_PK + 2, email="olga@far.test")
+    factories.MembershipFactory(pk=OUTSIDER_PK + 2, user=user, organization=outsider_supplier, role="owner")
+    return user
+
+
+def _client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def login(client):
+    """``login(user)`` gives the test client logged in as that user (first organization active)."""
+
+    def do(user):
+        return _client_for(client, user)
+
+    return do
+
+
+@pytest.fixture
+def api(db):
+    """``api(organization)`` gives a DRF APIClient authenticated by a fresh key of that organization."""
+    from rest_framework.test import APIClient
+
+    def make(organization):
+        _key, raw = factories.api_key_for(organization)
+        api_client = APIClient()
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+        return api_client
+
+    return make
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
