@@ -124,6 +124,10 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organization} ({self.role})"
 
     def can(self, permission: str) -> bool:
+        if self.role == Role.MEMBER and self.organization.is_supplier:
+            # A supplier's staff do the daily work (quotes, orders, price lists); only a buyer's
+            # plain members are read-only.
+            return permission == "work"
         return permission in ROLE_PERMISSIONS.get(self.role, set())
 
 

@@ -25,6 +25,7 @@ def _test_settings(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = settings.BASE_DIR / "media-test" / os.environ.get("PYTEST_XDIST_WORKER", "main")
     settings.LANGUAGE_CODE = "en"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ACCOUNT_RATE_LIMITS = False
     for layer in settings.CHANNEL_LAYERS.values():
         if "CONFIG" in layer:  # workers of one run must not hear each other's groups on the shared Redis
