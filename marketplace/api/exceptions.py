@@ -13,4 +13,8 @@ def exception_handler(exc, context):
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, exceptions.NotAuthenticated):
+        exc = exceptions.NotAuthenticated(
+            _("No credentials: send the header “Authorization: Bearer <key>” with your organization's API key.")
+        )
     return drf_exception_handler(exc, context)

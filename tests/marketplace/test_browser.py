@@ -1,0 +1,74 @@
+import re
+
+import pytest
+from django.core import mail
+
+from marketplace import services
+from marketplace.models import Partnership
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+
+def test_it_signs_an_invited_supplier_up_and_back_out(page, buyer, alice):
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="owner@thep-viet.test", supplier_name="Thép Việt", invited_by=alice
+    )
+
+    page.goto(f"/invitations/{token}/")
+    page.get_by_role("button", name="Create my account").click()
+    assert page.locator("input[name=email]").input_value() == "owner@thep-viet.test"
+    page.fill("input[name=password1]", PASSWORD)
+    page.fill("input[name=password2]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(re.compile(r"/accounts/confirm-email/"))
+
+    link = next(u for u in re.findall(r"https?://\S+", mail.outbox[-1].body) if "confirm-email" in u)
+    page.goto(link)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.locator("h1").inner_text().startswith("Thép Việt")
+
+    page.locator("#logout-button").click()
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", "owner@thep-viet.test")
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert "Thép Việt" in page.locator("h1").inner_text()
+    assert Partnership.objects.get(buyer=buyer, supplier__name="Thép Việt").status == "active"
+    page.goto("/buyers/")
+    assert "Acme Buying" in page.locator("table").inner_text()
+
+    page.select_option("#lang-select", "ru")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "ru"
+    assert page.locator("#logout-button").inner_text() == "Выйти"
+    assert "Покупатели" in page.locator("nav").inner_text()
+
+    page.select_option("#lang-select", "vi")
+    page.wait_for_load_state()
+    assert page.locator("html").get_attribute("lang") == "vi"
+    assert page.locator("#logout-button").inner_text() == "Đăng xuất"
+
+    page.locator("#logout-button").click()
+    page.wait_for_load_state()
+    assert page.locator("#logout-button").count() == 0
+    page.goto("/buyers/")
+    assert "/accounts/login/" in page.url
+
+
+def test_it_fits_a_phone_screen(new_page, buyer, alice, supplier):
+    phone = new_page(viewport={"width": 390, "height": 844})
+    phone.goto("/accounts/login/")
+    phone.fill("input[name=login]", "alice@acme.test")
+    phone.fill("input[name=password]", PASSWORD)
+    phone.locator("main form button[type=submit]").click()
+    phone.wait_for_url(re.compile(r"/$"))
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    assert not phone.locator("nav.nav").is_visible()  # folded behind the menu button
+    phone.locator("label.nav-toggle-label").click()
+    phone.get_by_role("link", name="Suppliers", exact=True).click()
+    phone.wait_for_url(re.compile(r"/partners/"))
+    assert "Steel Works" in phone.locator("table").inner_text()

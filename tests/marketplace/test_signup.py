@@ -1,0 +1,101 @@
+import re
+
+from allauth.account.models import EmailAddress
+from django.core import mail
+
+from marketplace import services
+from marketplace.models import Invitation, Membership, Partnership
+from tests.factories import PASSWORD
+
+LINK = re.compile(r"https?://[^\s]+")
+
+
+def confirmation_link(message) -> str:
+    return next(url for url in LINK.findall(message.body) if "confirm-email" in url)
+
+
+def test_it_signs_up_an_invited_supplier_end_to_end(client, buyer, alice):
+    steel = services.category_get_or_create(buyer=buyer, name="Steel")
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="boss@thep.test", supplier_name="Thép Việt", invited_by=alice, categories=[steel]
+    )
+    page = client.get(f"/invitations/{token}/")
+    assert page.status_code == 200 and "Acme Buying" in page.content.decode()
+    signup = client.get("/accounts/signup/")
+    assert signup.context["form"].initial["email"] == "boss@thep.test"
+    response = client.post(
+        "/accounts/signup/", {"email": "boss@thep.test", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302
+    # The organization exists and is connected, but the email must be confirmed before login.
+    membership = Membership.objects.get(user__email="boss@thep.test")
+    supplier = membership.organization
+    assert (supplier.name, supplier.kind, membership.role) == ("Thép Việt", "supplier", "owner")
+    partnership = Partnership.objects.get(buyer=buyer, supplier=supplier)
+    assert partnership.status == "active" and list(partnership.categories.all()) == [steel]
+    assert Invitation.objects.get().accepted_at is not None
+    assert not EmailAddress.objects.get(email="boss@thep.test").verified
+    assert client.get("/").status_code == 200 and "_auth_user_id" not in client.session
+
+    link = confirmation_link(mail.outbox[-1])
+    client.post(link)
+    assert EmailAddress.objects.get(email="boss@thep.test").verified
+    home = client.get("/")
+    assert home.context["organization"] == supplier
+    assert client.get("/buyers/").context["table"].rows[0].record.buyer == buyer
+
+
+def test_it_refuses_a_used_or_unknown_invitation(client, buyer, alice):
+    _invitation, token = services.invitation_create(buyer=buyer, email="a@b.test", supplier_name="AB", invited_by=alice)
+    assert client.get("/invitations/not-a-token/").status_code == 404
+    services.invitation_revoke(invitation=Invitation.objects.get())
+    assert client.get(f"/invitations/{token}/").status_code == 404
+
+
+def test_it_lets_a_logged_in_person_accept_for_an_existing_supplier(client, buyer, alice, outsider_supplier, olga):
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="olga@far.test", supplier_name="Far Away", invited_by=alice
+    )
+    client.force_login(olga)
+    response = client.post(f"/invitations/{token}/", {"supplier": outsider_supplier.pk})
+    assert response.status_code == 302
+    assert Partnership.objects.get(buyer=buyer, supplier=outsider_supplier).status == "active"
+    # the link works once
+    assert client.get(f"/invitations/{token}/").status_code == 404
+
+
+def test_it_does_not_accept_for_a_supplier_the_person_does_not_run(client, buyer, alice, supplier2, olga):
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="olga@far.test", supplier_name="Far", invited_by=alice
+    )
+    client.force_login(olga)
+    response = client.post(f"/invitations/{token}/", {"supplier": supplier2.pk})
+    assert response.status_code == 200
+    assert "supplier" in response.context["form"].errors
+    assert Invitation.objects.get().accepted_at is None
+
+
+def test_it_signs_up_without_invitation_and_creates_an_organization(client, db):
+    client.post("/accounts/signup/", {"email": "new@buyer.test", "password1": PASSWORD, "password2": PASSWORD})
+    client.post(confirmation_link(mail.outbox[-1]))
+    assert client.get("/").url == "/organizations/new/"
+    client.post("/organizations/new/", {"name": "New Buyer", "kind": "buyer"})
+    assert client.get("/").context["organization"].name == "New Buyer"
+
+
+def test_it_resets_a_password_by_email(client, alice):
+    client.post("/accounts/password/reset/", {"email": "alice@acme.test"})
+    link = next(url for url in LINK.findall(mail.outbox[-1].body) if "/password/reset/key/" in url)
+    form_page = client.get(link, follow=True)
+    action = form_page.redirect_chain[-1][0] if form_page.redirect_chain else link
+    client.post(action, {"password1": "a-brand-new-pass-42", "password2": "a-brand-new-pass-42"})
+    alice.refresh_from_db()
+    assert alice.check_password("a-brand-new-pass-42")
+
+
+def test_it_logs_in_by_email(client, alice):
+    wrong = client.post("/accounts/login/", {"login": "alice@acme.test", "password": "nope"})
+    assert wrong.status_code == 200 and wrong.context["form"].errors
+    response = client.post("/accounts/login/", {"login": "ALICE@acme.test", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/").context["organization"].slug == "acme"
