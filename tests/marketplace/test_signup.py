@@ -99,3 +99,35 @@ def test_it_logs_in_by_email(client, alice):
     response = client.post("/accounts/login/", {"login": "ALICE@acme.test", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/").context["organization"].slug == "acme"
+
+
+def test_it_rate_limits_failed_logins(client, alice, settings):
+    from django.core.cache import cache
+
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,3/5m/key"}
+    cache.clear()
+    for _ in range(3):
+        client.post("/accounts/login/", {"login": "alice@acme.test", "password": "wrong"})
+    blocked = client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert blocked.status_code in (200, 429)
+    cache.clear()
+
+
+def test_it_turns_on_totp_two_factor(client, alice):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+
+    client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert page.status_code == 200
+    secret = page.context["form"].secret
+    code = f"{hotp_value(secret, next(yield_hotp_counters_from_time())):06d}"
+    response = client.post("/accounts/2fa/totp/activate/", {"code": code})
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user=alice, type=Authenticator.Type.TOTP).exists()
+    # from now on a password alone does not log in
+    client.logout()
+    client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
