@@ -3,13 +3,10 @@
 Each capability adds its part: ``<app>/dashboard.py`` with ``context(request) -> dict`` (merged
 into the page's context under the app's name) and ``templates/<app>/_dashboard.html``."""
 
-import importlib
-
 from django.db.models import Count, Q
 
+from .hooks import capability_modules
 from .models import PartnershipStatus
-
-DASHBOARD_APPS = ["cabinet", "pricing", "auctions", "ratings"]
 
 
 def _partnership_counts(partnerships) -> dict:
@@ -23,12 +20,6 @@ def dashboard_context(request) -> dict:
     organization = request.organization
     partnerships = organization.supplier_partnerships if organization.is_buyer else organization.buyer_partnerships
     context = {"counts": _partnership_counts(partnerships)}
-    for app in DASHBOARD_APPS:
-        try:
-            module = importlib.import_module(f"{app}.dashboard")
-        except ModuleNotFoundError as error:
-            if error.name != f"{app}.dashboard":
-                raise
-            continue
+    for app, module in capability_modules("dashboard"):
         context[app] = module.context(request)
     return context

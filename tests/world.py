@@ -1,14 +1,12 @@
 """A world with one of every tenant object, for sweeps that must see every URL answer 404 to an
 outsider. Each app adds its objects in ``tests/<app>/world.py`` with ``build(cast) -> None``."""
 
-import importlib
 from types import SimpleNamespace
 
 import pytest
 
 from marketplace import services
-
-WORLD_APPS = ["marketplace", "cabinet", "pricing", "auctions", "ratings"]
+from marketplace.hooks import capability_modules
 
 
 def build_marketplace(cast) -> None:
@@ -26,12 +24,6 @@ def world(
 ):
     cast = SimpleNamespace(**{k: v for k, v in locals().items()})
     build_marketplace(cast)
-    for app in WORLD_APPS[1:]:
-        try:
-            module = importlib.import_module(f"tests.{app}.world")
-        except ModuleNotFoundError as error:
-            if not f"tests.{app}.world".startswith(error.name or "?"):
-                raise
-            continue
+    for _app, module in capability_modules("world", package="tests"):
         module.build(cast)
     return cast

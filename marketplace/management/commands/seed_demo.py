@@ -1,12 +1,8 @@
-import importlib
-
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from marketplace import demo
-
-# Each capability adds its demo data in its own ``<app>/demo.py`` with ``seed(world)``.
-DEMO_APPS = ["pricing", "cabinet", "auctions", "ratings"]
+from marketplace.hooks import capability_modules
 
 
 class Command(BaseCommand):
@@ -15,13 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             world = demo.seed()
-            for app in DEMO_APPS:
-                try:
-                    module = importlib.import_module(f"{app}.demo")
-                except ModuleNotFoundError as error:
-                    if error.name != f"{app}.demo":
-                        raise
-                    continue
+            # Each capability adds its demo data in its own ``<app>/demo.py`` with ``seed(world)``.
+            for _app, module in capability_modules("demo"):
                 module.seed(world)
         self.stdout.write(f"Demo logins (password for all: {demo.DEMO_PASSWORD}):")
         for email, what in world.logins:
