@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import api
+
+urlpatterns = [
+    path("orders/", api.order_list, name="orders"),
+    path("orders/<int:pk>/", api.order_detail, name="order_detail"),
+    path("orders/<int:pk>/transition/", api.order_transition, name="order_transition"),
+    path("orders/<int:pk>/complaints/", api.order_complaints, name="order_complaints"),
+]

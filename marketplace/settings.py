@@ -233,3 +233,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Price lists larger than this are parsed by the `process_price_uploads` worker, not in the request.
+PRICE_LIST_INLINE_BYTES = int(os.environ.get("PRICE_LIST_INLINE_BYTES", 5 * 1024 * 1024))
+PRICE_LIST_CHUNK_BYTES = int(os.environ.get("PRICE_LIST_CHUNK_BYTES", 8 * 1024 * 1024))
+PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))

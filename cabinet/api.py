@@ -1,0 +1,312 @@
+"""The order endpoints of CONTRACT.md: list, read, place (channel I-), move, complain.
+
+Same rules and history as the pages: every write goes through ``cabinet.services``; a move the
+transitions table does not allow answers 409 ``{"code": "transition_not_allowed", "message",
+"allowed"}``; another organization's order answers 404.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from marketplace.api.permissions import IsBuyer, IsOrganizationMember
+from marketplace.api.serializers import StrictSerializerMixin
+from marketplace.models import Organization, OrganizationKind
+
+from . import selectors, services
+from .models import Complaint, Order, OrderChannel, OrderEvent, OrderLine, OrderState
+
+# -- output ----------------------------------------------------------------------------------------
+
+
+class OrderLineSerializer(serializers.ModelSerializer):
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    price = serializers.DecimalField(max_digits=18, decimal_places=4)
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+
+    class Meta:
+        model = OrderLine
+        fields = ["position", "sku", "supplier_sku", "name", "unit", "quantity", "price", "amount", "product"]
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    # "from" is a Python keyword: declared through the fields mapping below.
+    to = serializers.CharField(source="to_state")
+    at = serializers.DateTimeField(source="created_at")
+    by = serializers.SlugRelatedField(source="organization", slug_field="slug", read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrderEvent
+        fields = ["to", "at", "by", "actor", "comment", "via_api"]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = serializers.CharField(source="from_state")
+        return {"from": fields.pop("from"), **fields}
+
+    def get_actor(self, event) -> str | None:
+        return event.actor.email if event.actor else None
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    buyer = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    supplier = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    total = serializers.DecimalField(max_digits=16, decimal_places=2)
+    lines = OrderLineSerializer(many=True, read_only=True)
+    history = OrderEventSerializer(source="events", many=True, read_only=True)
+    source = serializers.CharField(source="source_ref")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "state",
+            "channel",
+            "buyer",
+            "supplier",
+            "currency",
+            "total",
+            "lines",
+            "history",
+            "note",
+            "shipment_note",
+            "wanted_date",
+            "source",
+            "created_at",
+            "placed_at",
+            "confirmed_at",
+            "rejected_at",
+            "in_progress_at",
+            "shipped_at",
+            "delivered_at",
+            "disputed_at",
+            "completed_at",
+            "cancelled_at",
+        ]
+
+
+class OrderDetailSerializer(OrderSerializer):
+    allowed = serializers.SerializerMethodField(help_text="The moves the requesting organization may make now.")
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "allowed"]
+
+    def get_allowed(self, order) -> list[str]:
+        organization = self.context["organization"]
+        return [m.target for m in services.allowed_moves(order=order, side=order.side_of(organization))]
+
+
+class ComplaintSerializer(serializers.ModelSerializer):
+    order = serializers.CharField(source="order.number")
+    lines = serializers.SlugRelatedField(slug_field="position", many=True, read_only=True)
+    compensation = serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)
+
+    class Meta:
+        model = Complaint
+        fields = [
+            "id",
+            "order",
+            "state",
+            "reason",
+            "lines",
+            "answer",
+            "resolution",
+            "compensation",
+            "created_at",
+            "answered_at",
+            "resolved_at",
+        ]
+
+
+class RefusalSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    allowed = serializers.ListField(child=serializers.CharField())
+
+
+# -- input -----------------------------------------------------------------------------------------
+
+
+class OrderLineInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    sku = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    unit = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+    price = serializers.DecimalField(max_digits=18, decimal_places=4, required=False, allow_null=True)
+
+
+class OrderCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    supplier = serializers.SlugField(help_text="The supplier's slug.")
+    lines = serializers.ListField(child=OrderLineInputSerializer(), min_length=1, max_length=1000)
+    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    wanted_date = serializers.DateField(required=False, allow_null=True)
+
+
+class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
+    to = serializers.ChoiceField(choices=OrderState.choices)
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class ComplaintCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = serializers.CharField(max_length=10000)
+    lines = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, help_text="Positions of the affected lines."
+    )
+
+
+# -- views -----------------------------------------------------------------------------------------
+
+
+def _orders(organization: Organization):
+    return selectors.order_detail_queryset(organization=organization).order_by("-created_at", "-id")
+
+
+def _refused(error: services.TransitionNotAllowed) -> Response:
+    return Response(
+        {"code": "transition_not_allowed", "message": error.message, "allowed": error.allowed},
+        status=status.HTTP_409_CONFLICT,
+    )
+
+
+@extend_schema(
+    methods=["GET"],
+    parameters=[
+        OpenApiParameter("state", str, enum=OrderState.values),
+        OpenApiParameter("channel", str, enum=OrderChannel.values),
+    ],
+    responses=OrderSerializer(many=True),
+)
+@extend_schema(
+    methods=["POST"],
+    request=OrderCreateSerializer,
+    responses={201: OrderDetailSerializer},
+    description="Place an order (channel API, number I-…). A line without `price` is priced from the supplier's "
+    "active price list; `sku` may be the buyer's catalog SKU, the supplier's SKU or free text.",
+)
+@api_view(["GET", "POST"])
+@permission_classes([IsOrganizationMember])
+def order_list(request: Request) -> Response:
+    organization = request.organization
+    if request.method == "POST":
+        if not organization.is_buyer:
+            return Response({"detail": _("Only a buyer organization may do this.")}, status=status.HTTP_403_FORBIDDEN)
+        return _order_create(request)
+    queryset = _orders(organization)
+    state = request.query_params.get("state")
+    channel = request.query_params.get("channel")
+    if state:
+        queryset = queryset.filter(state=state)
+    if channel:
+        queryset = queryset.filter(channel=channel)
+    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
+    page = paginator.paginate_queryset(queryset, request)
+    return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+
+
+def _order_create(request: Request) -> Response:
+    serializer = OrderCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    data = serializer.validated_data
+    supplier = Organization.objects.filter(slug=data["supplier"], kind=OrganizationKind.SUPPLIER).first()
+    if supplier is None:
+        raise serializers.ValidationError({"supplier": [_("No supplier “%(slug)s”.") % {"slug": data["supplier"]}]})
+    order = services.order_create(
+        buyer=request.organization,
+        supplier=supplier,
+        channel=OrderChannel.API,
+        lines=[dict(line) for line in data["lines"]],
+        actor=request.user if getattr(request.user, "pk", None) else None,
+        currency=data.get("currency"),
+        note=data.get("note", ""),
+        wanted_date=data.get("wanted_date"),
+        via_api=True,
+    )
+    order = _orders(request.organization).get(pk=order.pk)
+    body = OrderDetailSerializer(order, context={"organization": request.organization}).data
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(responses=OrderDetailSerializer)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def order_detail(request: Request, pk: int) -> Response:
+    order = get_object_or_404(_orders(request.organization), pk=pk)
+    return Response(OrderDetailSerializer(order, context={"organization": request.organization}).data)
+
+
+@extend_schema(
+    request=TransitionSerializer,
+    responses={
+        200: OrderDetailSerializer,
+        409: OpenApiResponse(RefusalSerializer, description="The rules do not allow this move now."),
+    },
+)
+@api_view(["POST"])
+@permission_classes([IsOrganizationMember])
+def order_transition(request: Request, pk: int) -> Response:
+    organization = request.organization
+    order = get_object_or_404(Order.objects.filter(Q(buyer=organization) | Q(supplier=organization)), pk=pk)
+    serializer = TransitionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    try:
+        services.order_transition(
+            order=order,
+            to=serializer.validated_data["to"],
+            comment=serializer.validated_data.get("comment", ""),
+            actor=request.user if getattr(request.user, "pk", None) else None,
+            organization=organization,
+            via_api=True,
+        )
+    except services.TransitionNotAllowed as error:
+        return _refused(error)
+    order = _orders(organization).get(pk=order.pk)
+    return Response(OrderDetailSerializer(order, context={"organization": organization}).data)
+
+
+@extend_schema(
+    request=ComplaintCreateSerializer,
+    responses={
+        201: ComplaintSerializer,
+        409: OpenApiResponse(RefusalSerializer, description="The order is not delivered (or already closed)."),
+    },
+)
+@api_view(["POST"])
+@permission_classes([IsOrganizationMember])
+def order_complaints(request: Request, pk: int) -> Response:
+    organization = request.organization
+    # Another tenant's order is a 404 before anything else; the supplier of the order gets a 403.
+    order = get_object_or_404(Order.objects.filter(Q(buyer=organization) | Q(supplier=organization)), pk=pk)
+    if order.buyer_id != organization.pk:
+        return Response({"detail": str(IsBuyer.message)}, status=status.HTTP_403_FORBIDDEN)
+    serializer = ComplaintCreateSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    positions = serializer.validated_data.get("lines") or []
+    lines = list(order.lines.filter(position__in=positions))
+    missing = sorted(set(positions) - {line.position for line in lines})
+    if missing:
+        raise serializers.ValidationError(
+            {"lines": [_("The order has no line %(n)s.") % {"n": ", ".join(map(str, missing))}]}
+        )
+    try:
+        complaint = services.complaint_open(
+            order=order,
+            reason=serializer.validated_data["reason"],
+            lines=lines,
+            actor=request.user if getattr(request.user, "pk", None) else None,
+            organization=organization,
+            via_api=True,
+        )
+    except services.TransitionNotAllowed as error:
+        return _refused(error)
+    return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,208 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .documents import ACCEPTED_HINT
+from .models import ComplaintResolution, ProposalKind
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", _("Accepted: %(kinds)s.") % {"kinds": ACCEPTED_HINT})
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+class CurrencyField(forms.CharField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("initial", "RUB")
+        kwargs.setdefault("label", _("Currency"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        return super().clean(value).upper()
+
+
+class LineForm(forms.Form):
+    """One line of an order or a request; an empty row is skipped."""
+
+    sku = forms.CharField(label=_("SKU"), max_length=100, required=False)
+    name = forms.CharField(label=_("Product"), max_length=300, required=False)
+    unit = forms.CharField(label=_("Unit"), max_length=20, required=False)
+    quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, required=False)
+    price = forms.DecimalField(label=_("Price"), max_digits=18, decimal_places=4, required=False, min_value=0)
+
+    def is_blank(self) -> bool:
+        data = getattr(self, "cleaned_data", {})
+        return not any(data.get(k) not in (None, "") for k in ("sku", "name", "quantity", "price"))
+
+    def clean_quantity(self):
+        quantity = self.cleaned_data.get("quantity")
+        if quantity is not None and quantity <= 0:
+            raise forms.ValidationError(_("The quantity must be greater than zero."))
+        return quantity
+
+
+class RfqLineForm(LineForm):
+    price = None
+    wanted_date = forms.DateField(label=_("Wanted by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+LineFormSet = forms.formset_factory(LineForm, extra=5, max_num=200)
+RfqLineFormSet = forms.formset_factory(RfqLineForm, extra=5, max_num=200)
+
+
+def filled_lines(formset) -> list[dict]:
+    return [
+        {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+        for form in formset.forms
+        if form.cleaned_data and not form.is_blank()
+    ]
+
+
+class OrderForm(forms.Form):
+    supplier = forms.ModelChoiceField(queryset=None, label=_("Supplier"))
+    from_price_list = forms.BooleanField(
+        label=_("Price the lines from the supplier's price list"),
+        required=False,
+        help_text=_("Leave prices empty: they are taken from the supplier's active price list."),
+    )
+    currency = CurrencyField(required=False)
+    wanted_date = forms.DateField(label=_("Wanted by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("Documents"))
+
+    def __init__(self, *args, suppliers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["supplier"].queryset = suppliers
+
+
+class RfqForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    suppliers = forms.ModelMultipleChoiceField(queryset=None, label=_("Suppliers"), widget=forms.CheckboxSelectMultiple)
+    deadline = forms.DateTimeField(
+        label=_("Answer by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    )
+    currency = CurrencyField()
+    files = MultipleFileField(label=_("Documents"))
+
+    def __init__(self, *args, suppliers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["suppliers"].queryset = suppliers
+        if not self.is_bound:
+            self.initial.setdefault("deadline", timezone.localtime() + dt.timedelta(days=3))
+
+
+class QuoteForm(forms.Form):
+    """One price per line of the request, plus the terms."""
+
+    lead_time_days = forms.IntegerField(label=_("Lead time, days"), min_value=0, required=False)
+    valid_until = forms.DateField(
+        label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    files = MultipleFileField(label=_("Documents"))
+
+    def __init__(self, *args, rfq_lines=(), quote=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rfq_lines = list(rfq_lines)
+        current = {ql.rfq_line_id: ql.price for ql in quote.lines.all()} if quote is not None else {}
+        for line in self.rfq_lines:
+            self.fields[f"price_{line.pk}"] = forms.DecimalField(
+                label=f"{line.position}. {line.name} — {line.quantity.normalize():f} {line.unit}",
+                max_digits=18,
+                decimal_places=4,
+                min_value=0,
+                initial=current.get(line.pk),
+            )
+        if quote is not None and not self.is_bound:
+            self.initial.update(
+                {"lead_time_days": quote.lead_time_days, "valid_until": quote.valid_until, "comment": quote.comment}
+            )
+
+    def prices(self) -> dict[int, object]:
+        return {line.pk: self.cleaned_data.get(f"price_{line.pk}") for line in self.rfq_lines}
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), max_length=10000)
+
+
+class DocumentForm(forms.Form):
+    files = MultipleFileField(label=_("Documents"), required=True)
+
+
+class TransitionForm(forms.Form):
+    to = forms.CharField(max_length=20)
+    comment = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=5000)
+
+
+class ComplaintForm(forms.Form):
+    reason = forms.CharField(label=_("What is wrong"), widget=forms.Textarea(attrs={"rows": 3}))
+    lines = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label=_("Affected lines"), widget=forms.CheckboxSelectMultiple
+    )
+    files = MultipleFileField(label=_("Documents"))
+
+    def __init__(self, *args, order=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lines"].queryset = order.lines.all()
+        self.fields["lines"].label_from_instance = lambda line: (
+            f"{line.position}. {line.name} × {line.quantity.normalize():f}"
+        )
+
+
+class ComplaintAnswerForm(forms.Form):
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ComplaintResolveForm(forms.Form):
+    resolution = forms.ChoiceField(label=_("Resolution"), choices=ComplaintResolution.choices)
+    compensation = forms.DecimalField(
+        label=_("Compensation"), required=False, max_digits=16, decimal_places=2, min_value=0
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ProposalForm(forms.Form):
+    buyer = forms.ModelChoiceField(queryset=None, label=_("Buyer"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ProposalKind.choices)
+    sku = forms.CharField(label=_("SKU"), max_length=100)
+    name = forms.CharField(label=_("Product"), max_length=300)
+    unit = forms.CharField(label=_("Unit"), max_length=20, initial="pcs")
+    price = forms.DecimalField(label=_("Price"), max_digits=18, decimal_places=4, min_value=0)
+    currency = CurrencyField()
+    comment = forms.CharField(label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, buyers=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = buyers
+
+
+class ProposalDecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("accept", _("Accept")), ("decline", _("Decline"))])
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=5000)

@@ -1,0 +1,481 @@
+"""Requests for quotation, quotes, proposals, orders and their history, documents, comments,
+complaints and the in-site inbox.
+
+The rules of who moves an order where live in ``cabinet/transitions.py`` (data, not code paths).
+Ratings read these tables directly: orders carry a timestamp per milestone, totals are Decimal with
+their currency, complaints name both organizations.
+"""
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Organization
+
+QUANTITY = {"max_digits": 14, "decimal_places": 3}
+MONEY = {"max_digits": 16, "decimal_places": 2}
+UNIT_PRICE = {"max_digits": 18, "decimal_places": 4}  # as price lists quote them (bolts at 0.0450)
+POSITIVE = [MinValueValidator(Decimal("0.001"), message=_("The quantity must be greater than zero."))]
+NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("A price cannot be negative."))]
+
+
+class OrderChannel(models.TextChoices):
+    WEB = "web", _("Web")
+    AUCTION = "auction", _("Auction")
+    RFQ = "rfq", _("Request for quotation")
+    PRICE_LIST = "price_list", _("Price list")
+    API = "api", _("API")
+
+
+CHANNEL_PREFIX: dict[str, str] = {
+    OrderChannel.WEB: "W",
+    OrderChannel.AUCTION: "A",
+    OrderChannel.RFQ: "Q",
+    OrderChannel.PRICE_LIST: "P",
+    OrderChannel.API: "I",
+}
+
+
+class OrderState(models.TextChoices):
+    PLACED = "placed", _("Placed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SHIPPED = "shipped", _("Shipped")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    DISPUTED = "disputed", _("Disputed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class OrderNumberCounter(models.Model):
+    """The last number handed out per (buyer, year); its row is locked while a number is taken."""
+
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["buyer", "year"], name="unique_order_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.buyer_id}/{self.year}: {self.last}"
+
+
+# -- Requests for quotation ------------------------------------------------------------------------
+
+
+class RfqState(models.TextChoices):
+    OPEN = "open", _("Open")
+    AWARDED = "awarded", _("Awarded")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class RequestForQuotation(models.Model):
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rfqs_sent")
+    suppliers = models.ManyToManyField(Organization, related_name="rfqs_received", verbose_name=_("suppliers"))
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    deadline = models.DateTimeField(_("answer by"))
+    state = models.CharField(_("state"), max_length=12, choices=RfqState.choices, default=RfqState.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("request for quotation")
+        verbose_name_plural = _("requests for quotation")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == RfqState.OPEN and self.deadline > timezone.now()
+
+
+class RfqLine(models.Model):
+    rfq = models.ForeignKey(RequestForQuotation, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=1)
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    name = models.CharField(_("product"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, default="pcs")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY, validators=POSITIVE)
+    wanted_date = models.DateField(_("wanted by"), null=True, blank=True)
+    product = models.ForeignKey(
+        "pricing.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class QuoteState(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    DECLINED = "declined", _("Declined")
+    ACCEPTED = "accepted", _("Accepted")
+    NOT_CHOSEN = "not_chosen", _("Not chosen")
+
+
+class Quote(models.Model):
+    """A supplier's answer to a request: prices per line, or a refusal with its reason."""
+
+    rfq = models.ForeignKey(RequestForQuotation, on_delete=models.CASCADE, related_name="quotes")
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="quotes")
+    state = models.CharField(_("state"), max_length=12, choices=QuoteState.choices, default=QuoteState.SUBMITTED)
+    lead_time_days = models.PositiveIntegerField(_("lead time, days"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    decline_reason = models.TextField(_("reason"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["total", "id"]
+        constraints = [models.UniqueConstraint(fields=["rfq", "supplier"], name="one_quote_per_supplier")]
+        verbose_name = _("quote")
+        verbose_name_plural = _("quotes")
+
+    def __str__(self) -> str:
+        return f"{self.supplier} → {self.rfq}"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.valid_until is not None and self.valid_until < timezone.localdate()
+
+
+class QuoteLine(models.Model):
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, related_name="lines")
+    rfq_line = models.ForeignKey(RfqLine, on_delete=models.CASCADE, related_name="quote_lines")
+    price = models.DecimalField(_("price"), **UNIT_PRICE, validators=NON_NEGATIVE)
+
+    class Meta:
+        ordering = ["rfq_line__position", "id"]
+        constraints = [models.UniqueConstraint(fields=["quote", "rfq_line"], name="one_price_per_line")]
+
+    def __str__(self) -> str:
+        return f"{self.rfq_line} @ {self.price}"
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.price * self.rfq_line.quantity).quantize(Decimal("0.01"))
+
+
+class ProposalKind(models.TextChoices):
+    NEW_PRODUCT = "new_product", _("New product")
+    BETTER_PRICE = "better_price", _("Better price")
+
+
+class ProposalState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+
+
+class Proposal(models.Model):
+    """A supplier's own offer to a buyer: a product it does not buy yet, or a better price."""
+
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="proposals_sent")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="proposals_received")
+    kind = models.CharField(_("kind"), max_length=20, choices=ProposalKind.choices, default=ProposalKind.NEW_PRODUCT)
+    sku = models.CharField(_("SKU"), max_length=100)
+    name = models.CharField(_("product"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, default="pcs")
+    price = models.DecimalField(_("price"), **UNIT_PRICE, validators=NON_NEGATIVE)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    comment = models.TextField(_("comment"), blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.OPEN)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    catalog_product = models.ForeignKey(
+        "pricing.Product",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("catalog product"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("proposal")
+        verbose_name_plural = _("proposals")
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.name}"
+
+
+# -- Orders ----------------------------------------------------------------------------------------
+
+
+class Order(models.Model):
+    buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="orders_placed")
+    supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="orders_received")
+    number = models.CharField(_("number"), max_length=20)
+    channel = models.CharField(_("channel"), max_length=12, choices=OrderChannel.choices)
+    state = models.CharField(_("state"), max_length=12, choices=OrderState.choices, default=OrderState.PLACED)
+    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
+    note = models.TextField(_("note"), blank=True)
+    wanted_date = models.DateField(_("wanted by"), null=True, blank=True)
+    shipment_note = models.TextField(_("shipment note"), blank=True)
+    quote = models.OneToOneField(Quote, on_delete=models.SET_NULL, null=True, blank=True, related_name="order")
+    source_ref = models.CharField(_("source"), max_length=100, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # One timestamp per milestone, for ratings and dashboards (filled by the transition service).
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected"), null=True, blank=True)
+    in_progress_at = models.DateTimeField(_("in progress since"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["buyer", "number"], name="unique_order_number_per_buyer")]
+        indexes = [
+            models.Index(fields=["buyer", "state"], name="order_buyer_state"),
+            models.Index(fields=["supplier", "state"], name="order_supplier_state"),
+        ]
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def side_of(self, organization: Organization) -> str | None:
+        """``"buyer"``, ``"supplier"`` or None for anyone else."""
+        if organization.pk == self.buyer_id:
+            return "buyer"
+        if organization.pk == self.supplier_id:
+            return "supplier"
+        return None
+
+    def partner_of(self, organization: Organization) -> Organization:
+        return self.supplier if organization.pk == self.buyer_id else self.buyer
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=1)
+    sku = models.CharField(_("SKU"), max_length=100, blank=True)
+    supplier_sku = models.CharField(_("supplier's SKU"), max_length=100, blank=True)
+    name = models.CharField(_("product"), max_length=300)
+    unit = models.CharField(_("unit"), max_length=20, default="pcs")
+    quantity = models.DecimalField(_("quantity"), **QUANTITY, validators=POSITIVE)
+    price = models.DecimalField(_("price"), **UNIT_PRICE, validators=NON_NEGATIVE)
+    amount = models.DecimalField(_("amount"), **MONEY, default=Decimal("0"))
+    product = models.ForeignKey(
+        "pricing.Product", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("product")
+    )
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class OrderEvent(models.Model):
+    """One move of an order: who (person and organization), when, from, to, and why."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    from_state = models.CharField(max_length=12, choices=OrderState.choices, blank=True)
+    to_state = models.CharField(max_length=12, choices=OrderState.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    via_api = models.BooleanField(default=False)
+    comment = models.TextField(_("comment"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_state or '—'} → {self.to_state}"
+
+
+# -- Complaints ------------------------------------------------------------------------------------
+
+
+class ComplaintState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class ComplaintResolution(models.TextChoices):
+    ACCEPTED = "accepted", _("Accepted")
+    REJECTED = "rejected", _("Rejected")
+    COMPENSATED = "compensated", _("Compensated")
+
+
+class Complaint(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="complaints")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="complaints_opened")
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="complaints_received")
+    reason = models.TextField(_("reason"))
+    lines = models.ManyToManyField(OrderLine, blank=True, related_name="complaints", verbose_name=_("affected lines"))
+    state = models.CharField(_("state"), max_length=10, choices=ComplaintState.choices, default=ComplaintState.OPEN)
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolution = models.CharField(_("resolution"), max_length=12, choices=ComplaintResolution.choices, blank=True)
+    resolution_comment = models.TextField(_("resolution comment"), blank=True)
+    compensation = models.DecimalField(_("compensation"), **MONEY, null=True, blank=True, validators=NON_NEGATIVE)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("opened"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+
+    def __str__(self) -> str:
+        return f"{self.order.number}: {self.reason[:40]}"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.state == ComplaintState.RESOLVED
+
+
+# -- Documents and comments ------------------------------------------------------------------------
+
+
+def document_path(instance: Document, filename: str) -> str:
+    """A name nobody can guess; the original name is kept only in the row."""
+    now = timezone.now()
+    return f"documents/{now:%Y/%m}/{secrets.token_urlsafe(24)}"
+
+
+class Document(models.Model):
+    """A file attached to one request, quote, order or complaint. Served only through a view that
+    checks the requester is one of the organizations involved."""
+
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    # None for a request's own files: every supplier the request went to may read them.
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    rfq = models.ForeignKey(
+        RequestForQuotation, on_delete=models.CASCADE, null=True, blank=True, related_name="documents"
+    )
+    quote = models.ForeignKey(Quote, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, null=True, blank=True, related_name="documents")
+    file = models.FileField(upload_to=document_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(max_length=120)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class Comment(models.Model):
+    """A message in the thread of an order, or of one supplier's conversation about a request."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, null=True, blank=True, related_name="comments")
+    rfq = models.ForeignKey(
+        RequestForQuotation, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    # For a request: whose conversation with the buyer this is (suppliers never see each other's).
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(order__isnull=False, rfq__isnull=True) | Q(order__isnull=True, rfq__isnull=False),
+                name="comment_on_one_thing",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.body[:40]
+
+
+# -- Inbox -----------------------------------------------------------------------------------------
+
+
+class Notification(models.Model):
+    """One line of a person's inbox. The text is rendered at read time from ``kind`` and ``params``
+    so that each person reads it in their own language."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "organization", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        from .notifications import render_text
+
+        return render_text(self.kind, self.params)

@@ -1,0 +1,213 @@
+"""Reads of the cabinet; each takes the organization whose view it is and returns only what that
+organization may see (anything else is a 404 upstream)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from marketplace.models import Organization
+
+from .models import (
+    Comment,
+    Complaint,
+    ComplaintState,
+    Document,
+    Notification,
+    Order,
+    OrderState,
+    Proposal,
+    ProposalState,
+    Quote,
+    QuoteState,
+    RequestForQuotation,
+    RfqState,
+)
+
+
+def _apply(queryset: QuerySet, filterset_class, filters, request=None) -> QuerySet:
+    if filterset_class is None or filters is None:
+        return queryset
+    return filterset_class(filters, queryset=queryset, request=request).qs
+
+
+def order_list(*, organization: Organization, filters=None) -> QuerySet[Order]:
+    queryset = (
+        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization))
+        .select_related("buyer", "supplier")
+        .annotate(lines_count=Count("lines", distinct=True))
+        .order_by("-created_at", "-id")
+    )
+    if filters is not None:
+        from .filters import OrderFilter
+
+        queryset = _apply(queryset, OrderFilter, filters)
+    return queryset
+
+
+def order_get(*, organization: Organization, pk) -> Order | None:
+    return (
+        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization), pk=pk)
+        .select_related("buyer", "supplier", "quote", "created_by")
+        .first()
+    )
+
+
+def order_detail_queryset(*, organization: Organization) -> QuerySet[Order]:
+    """Orders with everything an order page or the API shows, in a fixed number of queries."""
+    return (
+        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization))
+        .select_related("buyer", "supplier", "quote", "created_by")
+        .prefetch_related("lines", Prefetch("events", queryset=_events()))
+    )
+
+
+def _events():
+    from .models import OrderEvent
+
+    return OrderEvent.objects.select_related("actor", "organization").order_by("created_at", "id")
+
+
+def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestForQuotation]:
+    if organization.is_buyer:
+        queryset = RequestForQuotation.objects.filter(buyer=organization)
+    else:
+        queryset = RequestForQuotation.objects.filter(suppliers=organization)
+    queryset = (
+        queryset.select_related("buyer")
+        .annotate(
+            lines_count=Count("lines", distinct=True),
+            answers_count=Count("quotes", distinct=True, filter=Q(quotes__state=QuoteState.SUBMITTED)),
+            suppliers_count=Count("suppliers", distinct=True),
+        )
+        .order_by("-created_at", "-id")
+    )
+    if filters is not None:
+        from .filters import RfqFilter
+
+        queryset = _apply(queryset, RfqFilter, filters)
+    return queryset
+
+
+def rfq_get(*, organization: Organization, pk) -> RequestForQuotation | None:
+    if organization.is_buyer:
+        queryset = RequestForQuotation.objects.filter(buyer=organization)
+    else:
+        queryset = RequestForQuotation.objects.filter(suppliers=organization)
+    return queryset.select_related("buyer").filter(pk=pk).first()
+
+
+def quote_list_for_rfq(*, rfq: RequestForQuotation, organization: Organization) -> QuerySet[Quote]:
+    """The buyer sees every answer; a supplier only its own."""
+    queryset = rfq.quotes.select_related("supplier").prefetch_related("lines", "documents")
+    if organization.pk != rfq.buyer_id:
+        queryset = queryset.filter(supplier=organization)
+    return queryset
+
+
+def quotes_received(*, organization: Organization) -> QuerySet[Quote]:
+    """Quotes on this buyer's requests (a supplier gets none: only buyers choose quotes)."""
+    return Quote.objects.filter(rfq__buyer=organization).select_related("rfq", "supplier")
+
+
+def quote_get(*, organization: Organization, pk) -> Quote | None:
+    return (
+        Quote.objects.filter(Q(rfq__buyer=organization) | Q(supplier=organization), pk=pk)
+        .select_related("rfq", "supplier", "rfq__buyer")
+        .first()
+    )
+
+
+def proposal_list(*, organization: Organization) -> QuerySet[Proposal]:
+    return Proposal.objects.filter(Q(buyer=organization) | Q(supplier=organization)).select_related(
+        "buyer", "supplier", "decided_by"
+    )
+
+
+def complaint_list(*, organization: Organization, filters=None) -> QuerySet[Complaint]:
+    queryset = Complaint.objects.filter(Q(buyer=organization) | Q(supplier=organization)).select_related(
+        "order", "buyer", "supplier"
+    )
+    if filters is not None:
+        from .filters import ComplaintFilter
+
+        queryset = _apply(queryset, ComplaintFilter, filters)
+    return queryset
+
+
+def complaint_get(*, organization: Organization, pk) -> Complaint | None:
+    return complaint_list(organization=organization).filter(pk=pk).first()
+
+
+def document_list(*, organization: Organization) -> QuerySet[Document]:
+    """Documents this organization may download: it is the buyer or the supplier involved, or a
+    request's own file and the request was sent to it."""
+    sent_to_it = RequestForQuotation.suppliers.through.objects.filter(
+        requestforquotation_id=OuterRef("rfq_id"), organization_id=organization.pk
+    )
+    return Document.objects.filter(
+        Q(buyer=organization)
+        | Q(supplier=organization)
+        | Q(supplier__isnull=True, rfq__isnull=False) & Q(Exists(sent_to_it))
+    )
+
+
+def comment_list(*, order: Order | None = None, rfq: RequestForQuotation | None = None, organization, supplier=None):
+    if order is not None:
+        return Comment.objects.filter(order=order).select_related("author", "organization")
+    queryset = Comment.objects.filter(rfq=rfq).select_related("author", "organization", "supplier")
+    if organization.pk != rfq.buyer_id:
+        queryset = queryset.filter(supplier=organization)
+    elif supplier is not None:
+        queryset = queryset.filter(supplier=supplier)
+    return queryset
+
+
+def notification_list(*, user, organization: Organization) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user, organization=organization)
+
+
+def unread_count(*, user, organization: Organization) -> int:
+    return notification_list(user=user, organization=organization).filter(read_at__isnull=True).count()
+
+
+def waiting_for(*, organization: Organization) -> dict:
+    """What is waiting for this organization, for its cabinet home."""
+    now = timezone.now()
+    if organization.is_supplier:
+        answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
+        rfqs = (
+            RequestForQuotation.objects.filter(suppliers=organization, state=RfqState.OPEN, deadline__gt=now)
+            .exclude(Exists(answered))
+            .select_related("buyer")
+            .order_by("deadline")
+        )
+        orders = Order.objects.filter(supplier=organization).select_related("buyer")
+        return {
+            "rfqs_to_answer": rfqs,
+            "orders_to_confirm": orders.filter(state=OrderState.PLACED).order_by("placed_at"),
+            "orders_to_ship": orders.filter(state__in=[OrderState.CONFIRMED, OrderState.IN_PROGRESS]).order_by(
+                "confirmed_at"
+            ),
+            "complaints_to_answer": Complaint.objects.filter(supplier=organization, state=ComplaintState.OPEN)
+            .select_related("order", "buyer")
+            .order_by("created_at"),
+        }
+    quotes = (
+        Quote.objects.filter(rfq__buyer=organization, rfq__state=RfqState.OPEN, state=QuoteState.SUBMITTED)
+        .select_related("rfq", "supplier")
+        .order_by("-updated_at")
+    )
+    orders = Order.objects.filter(buyer=organization).select_related("supplier")
+    return {
+        "quotes_received": quotes,
+        "deliveries_to_accept": orders.filter(state=OrderState.SHIPPED).order_by("shipped_at"),
+        "orders_to_complete": orders.filter(state=OrderState.DELIVERED).order_by("delivered_at"),
+        "complaints_open": Complaint.objects.filter(buyer=organization)
+        .exclude(state=ComplaintState.RESOLVED)
+        .select_related("order", "supplier")
+        .order_by("created_at"),
+        "proposals_open": Proposal.objects.filter(buyer=organization, state=ProposalState.OPEN).select_related(
+            "supplier"
+        ),
+    }

@@ -1,0 +1,975 @@
+"""Writes of the cabinet. Views, the API, the demo and (later) auction awards call these; nothing
+else changes requests, quotes, orders, complaints, documents or comments.
+
+Every refusal is a ``ValidationError`` with a message a person understands; a move the rules do not
+allow is a ``TransitionNotAllowed`` (the API answers it with 409 and the allowed moves).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from marketplace.models import Organization
+from marketplace.selectors import is_active_partner
+
+from . import documents as doc_rules
+from .models import (
+    CHANNEL_PREFIX,
+    Comment,
+    Complaint,
+    ComplaintResolution,
+    ComplaintState,
+    Document,
+    Notification,
+    Order,
+    OrderChannel,
+    OrderEvent,
+    OrderLine,
+    OrderNumberCounter,
+    OrderState,
+    Proposal,
+    ProposalKind,
+    ProposalState,
+    Quote,
+    QuoteLine,
+    QuoteState,
+    RequestForQuotation,
+    RfqLine,
+    RfqState,
+)
+from .notifications import notify
+from .transitions import BUYER, STATE_TIMESTAMP, SUPPLIER, Move, find, moves_from
+
+CENT = Decimal("0.01")
+UNIT = Decimal("0.0001")
+
+
+class TransitionNotAllowed(ValidationError):
+    """A move the table does not allow from this state for this side; names what is allowed now."""
+
+    def __init__(self, message: str, *, allowed: list[str]):
+        super().__init__(message, code="transition_not_allowed")
+        self.allowed = allowed
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+
+def _decimal(value: Any, *, field: str, line: int | None = None) -> Decimal:
+    where = _("Line %(n)s: ") % {"n": line} if line else ""
+    if isinstance(value, float):
+        value = repr(value)
+    try:
+        number = Decimal(str(value).strip().replace(",", ".")) if value is not None else None
+    except (InvalidOperation, ValueError):
+        number = None
+    if number is None or not number.is_finite():
+        raise ValidationError({field: where + _("“%(value)s” is not a number.") % {"value": value}})
+    return number
+
+
+def _quantity(value: Any, *, line: int, field: str = "lines") -> Decimal:
+    quantity = _decimal(value, field=field, line=line)
+    if quantity <= 0:
+        raise ValidationError(
+            {field: _("Line %(n)s: the quantity must be greater than zero (got %(q)s).") % {"n": line, "q": quantity}}
+        )
+    if quantity.as_tuple().exponent < -3 or quantity >= Decimal("1e11"):
+        raise ValidationError(
+            {field: _("Line %(n)s: the quantity %(q)s is out of range.") % {"n": line, "q": quantity}}
+        )
+    return quantity
+
+
+def where_line(line: int | None) -> str:
+    return _("Line %(n)s: ") % {"n": line} if line else ""
+
+
+def _price(value: Any, *, line: int | None, field: str = "lines") -> Decimal:
+    price = _decimal(value, field=field, line=line)
+    if price < 0:
+        raise ValidationError({field: where_line(line) + _("a price cannot be negative.")})
+    if price >= Decimal("1e13"):
+        raise ValidationError({field: where_line(line) + _("the amount %(p)s is out of range.") % {"p": price}})
+    return price.quantize(UNIT)
+
+
+def _side(order: Order, organization: Organization) -> str:
+    side = order.side_of(organization)
+    if side is None:
+        raise ValidationError(_("This order belongs to other organizations."))
+    return side
+
+
+def _order_url(order: Order) -> str:
+    return reverse("cabinet:order_detail", args=[order.pk])
+
+
+def _check_partners(buyer: Organization, supplier: Organization) -> None:
+    if not buyer.is_buyer:
+        raise ValidationError({"buyer": _("“%(org)s” is not a buyer.") % {"org": buyer.slug}})
+    if not supplier.is_supplier:
+        raise ValidationError({"supplier": _("“%(org)s” is not a supplier.") % {"org": supplier.slug}})
+    if not is_active_partner(buyer=buyer, supplier=supplier):
+        raise ValidationError({"supplier": _("%(org)s is not an active supplier of yours.") % {"org": supplier.name}})
+
+
+def _validate_files(files: Iterable) -> list[tuple[Any, doc_rules.Kind]]:
+    checked = []
+    for upload in files or ():
+        checked.append((upload, doc_rules.validate_upload(upload)))
+    return checked
+
+
+def _store_files(checked, **owner) -> list[Document]:
+    stored = []
+    for upload, kind in checked:
+        stored.append(_document_save(upload=upload, kind=kind, **owner))
+    return stored
+
+
+def _document_save(*, upload, kind, organization, actor, buyer, supplier=None, **target) -> Document:
+    document = Document(
+        buyer=buyer,
+        supplier=supplier,
+        organization=organization,
+        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        original_name=(upload.name or "file")[-255:],
+        content_type=kind.content_type,
+        size=upload.size,
+        **target,
+    )
+    upload.seek(0)
+    document.file.save("upload", upload, save=False)
+    document.full_clean()
+    document.save()
+    return document
+
+
+def _person(actor):
+    """API keys act for an organization, not a person: record no user for them."""
+    return actor if getattr(actor, "pk", None) else None
+
+
+# -- order numbers ---------------------------------------------------------------------------------
+
+
+def order_number_next(*, buyer: Organization, channel: str, year: int | None = None) -> str:
+    """``W-2026-000123``: channel prefix, the buyer's year, then a sequence per (buyer, year). The
+    counter row is locked until the caller's transaction ends, so two orders never share a number."""
+    if channel not in CHANNEL_PREFIX:
+        raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
+    year = year or timezone.localdate().year
+    counter = OrderNumberCounter.objects.select_for_update().filter(buyer=buyer, year=year).first()
+    if counter is None:
+        try:
+            with transaction.atomic():
+                OrderNumberCounter.objects.create(buyer=buyer, year=year, last=0)
+        except IntegrityError:
+            pass  # someone else created it first; lock theirs
+        counter = OrderNumberCounter.objects.select_for_update().get(buyer=buyer, year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"{CHANNEL_PREFIX[channel]}-{year}-{counter.last:06d}"
+
+
+# -- orders ----------------------------------------------------------------------------------------
+
+
+def _priced_from_list(*, buyer, supplier, sku: str, quantity: Decimal, line: int):
+    try:
+        from pricing.selectors import price_for_order_line
+    except ImportError:
+        price_for_order_line = None
+    found = (
+        price_for_order_line(buyer=buyer, supplier=supplier, sku=sku, quantity=quantity)
+        if price_for_order_line
+        else None
+    )
+    if found is None:
+        raise ValidationError(
+            {
+                "lines": _("Line %(n)s: “%(sku)s” is not in %(supplier)s's active price list; give its price.")
+                % {"n": line, "sku": sku, "supplier": supplier.name}
+            }
+        )
+    return found
+
+
+@transaction.atomic
+def order_create(
+    *,
+    buyer: Organization,
+    supplier: Organization,
+    channel: str,
+    lines: Sequence[dict],
+    actor=None,
+    source: Any = None,
+    currency: str | None = None,
+    note: str = "",
+    wanted_date: dt.date | None = None,
+    via_api: bool = False,
+    files: Iterable = (),
+) -> Order:
+    """Place an order of ``buyer`` with ``supplier``; it starts ``placed`` and the supplier is told.
+
+    ``channel`` is one of ``OrderChannel`` (``"web"`` W-, ``"auction"`` A-, ``"rfq"`` Q-,
+    ``"price_list"`` P-, ``"api"`` I-). ``lines`` are dicts with ``sku`` (the buyer's catalog SKU, the
+    supplier's SKU or free text), ``quantity`` (> 0) and optionally ``name``, ``unit``, ``price``,
+    ``supplier_sku``, ``product_id``. A line without ``price`` is priced from the supplier's active
+    price list (``pricing.selectors.price_for_order_line``); an unpriced line is refused.
+    ``source`` is the Quote the order comes from, or any other object/string (an auction award passes
+    its auction or award: stored as ``"<model>:<pk>"`` in ``source_ref``). ``actor`` is the person
+    placing it, or None for an API key or the system. ``files`` are attached to the order (each is
+    checked first). Raises ValidationError, changing nothing.
+    """
+    _check_partners(buyer, supplier)
+    if channel not in OrderChannel.values:
+        raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    checked = _validate_files(files)
+    currencies = set()
+    prepared: list[OrderLine] = []
+    for n, raw in enumerate(lines, start=1):
+        sku = str(raw.get("sku") or "").strip()
+        name = str(raw.get("name") or "").strip()
+        if not sku and not name:
+            raise ValidationError({"lines": _("Line %(n)s: give a SKU or a product name.") % {"n": n}})
+        quantity = _quantity(raw.get("quantity"), line=n)
+        unit = str(raw.get("unit") or "").strip()
+        supplier_sku = str(raw.get("supplier_sku") or "").strip()
+        product_id = raw.get("product_id")
+        if raw.get("price") in (None, ""):
+            price, line_currency, info = _priced_from_list(
+                buyer=buyer, supplier=supplier, sku=sku or name, quantity=quantity, line=n
+            )
+            price = _price(price, line=n)
+            currencies.add(line_currency)
+            name = name or info.get("name") or sku
+            unit = unit or info.get("unit") or ""
+            supplier_sku = supplier_sku or info.get("supplier_sku") or ""
+            product_id = product_id or info.get("product_id")
+        else:
+            price = _price(raw.get("price"), line=n)
+        line = OrderLine(
+            position=n,
+            sku=sku[:100],
+            supplier_sku=supplier_sku[:100],
+            name=(name or sku)[:300],
+            unit=(unit or "pcs")[:20],
+            quantity=quantity,
+            price=price,
+            amount=(price * quantity).quantize(CENT),
+        )
+        if product_id:
+            line.product_id = product_id
+        prepared.append(line)
+    if len(currencies) > 1:
+        raise ValidationError({"lines": _("The price list prices these lines in several currencies.")})
+    if currency and currencies and currency.upper() not in currencies:
+        raise ValidationError(
+            {"currency": _("The price list is in %(c)s, not %(o)s.") % {"c": currencies.pop(), "o": currency.upper()}}
+        )
+    currency = (currency or (currencies.pop() if currencies else "RUB")).upper()
+    now = timezone.now()
+    order = Order(
+        buyer=buyer,
+        supplier=supplier,
+        channel=channel,
+        state=OrderState.PLACED,
+        currency=currency,
+        total=sum((line.amount for line in prepared), Decimal("0")),
+        note=note or "",
+        wanted_date=wanted_date,
+        created_by=_person(actor),
+        created_at=now,
+        updated_at=now,
+        placed_at=now,
+    )
+    if isinstance(source, Quote):
+        order.quote = source
+        order.source_ref = f"quote:{source.pk}"
+    elif isinstance(source, Model):
+        order.source_ref = f"{source._meta.model_name}:{source.pk}"
+    elif source:
+        order.source_ref = str(source)[:100]
+    order.number = order_number_next(buyer=buyer, channel=channel, year=timezone.localdate(now).year)
+    order.full_clean()
+    order.save()
+    for line in prepared:
+        line.order = order
+        line.full_clean(exclude=["order"])
+    OrderLine.objects.bulk_create(prepared)
+    _store_files(checked, organization=buyer, actor=actor, buyer=buyer, supplier=supplier, order=order)
+    OrderEvent.objects.create(
+        order=order,
+        from_state="",
+        to_state=OrderState.PLACED,
+        actor=_person(actor),
+        organization=buyer,
+        via_api=via_api,
+        created_at=now,
+    )
+    notify(
+        organization=supplier,
+        kind="order_placed",
+        params={"number": order.number, "org": buyer.name},
+        url=_order_url(order),
+    )
+    return order
+
+
+def _guard_complaints_resolved(order: Order) -> str | None:
+    if order.complaints.exclude(state=ComplaintState.RESOLVED).exists():
+        return _("Order %(number)s still has unresolved complaints; resolve every one before completing it.") % {
+            "number": order.number
+        }
+    return None
+
+
+MOVE_GUARDS = {"complaints_resolved": _guard_complaints_resolved}
+
+
+def _guard_failure(order: Order, move: Move) -> str | None:
+    return MOVE_GUARDS[move.guard](order) if move.guard else None
+
+
+def allowed_moves(*, order: Order, side: str | None) -> list[Move]:
+    """The moves ``side`` may make on ``order`` right now (guards included)."""
+    if side is None:
+        return []
+    return [m for m in moves_from(order.state, side) if _guard_failure(order, m) is None]
+
+
+def _refusal(order: Order, to: str, side: str, reason: str | None = None) -> TransitionNotAllowed:
+    allowed = allowed_moves(order=order, side=side)
+    target = OrderState(to).label if to in OrderState.values else to
+    message = reason or _("Order %(number)s is “%(state)s”: it cannot be moved to “%(to)s” by the %(side)s.") % {
+        "number": order.number,
+        "state": order.get_state_display(),
+        "to": target,
+        "side": _("buyer") if side == BUYER else _("supplier"),
+    }
+    if allowed:
+        message += " " + _("Allowed now: %(moves)s.") % {
+            "moves": ", ".join(f"{m.target} ({OrderState(m.target).label})" for m in allowed)
+        }
+    else:
+        message += " " + _("Nothing is yours to do on it now.")
+    return TransitionNotAllowed(message, allowed=[m.target for m in allowed])
+
+
+def _apply_move(
+    order: Order, move: Move, *, actor, organization: Organization, comment: str, via_api: bool, when=None
+) -> Order:
+    """Record a move on a locked order: state, its timestamp, and the history line."""
+    when = when or timezone.now()
+    order.state = move.target
+    setattr(order, STATE_TIMESTAMP[move.target], when)
+    order.updated_at = when
+    fields = ["state", STATE_TIMESTAMP[move.target], "updated_at"]
+    if move.target == OrderState.SHIPPED:
+        order.shipment_note = comment
+        fields.append("shipment_note")
+    order.full_clean()
+    order.save(update_fields=fields)
+    OrderEvent.objects.create(
+        order=order,
+        from_state=move.source,
+        to_state=move.target,
+        actor=_person(actor),
+        organization=organization,
+        via_api=via_api,
+        comment=comment,
+        created_at=when,
+    )
+    other = order.supplier if organization.pk == order.buyer_id else order.buyer
+    if move.target != OrderState.DISPUTED:  # the complaint itself tells the supplier
+        notify(
+            organization=other,
+            kind="order_moved",
+            params={"number": order.number, "state": move.target, "org": organization.name},
+            url=_order_url(order),
+        )
+    return order
+
+
+@transaction.atomic
+def order_transition(
+    *,
+    order: Order,
+    to: str,
+    actor,
+    organization: Organization,
+    comment: str = "",
+    via_api: bool = False,
+) -> Order:
+    """Move ``order`` to ``to`` on behalf of ``organization`` (one of its two sides), as the
+    transitions table allows. The order row is locked, so of two racing moves only one succeeds.
+    Moving a delivered order to ``disputed`` opens a complaint whose reason is ``comment``."""
+    locked = Order.objects.select_for_update().select_related("buyer", "supplier").get(pk=order.pk)
+    side = _side(locked, organization)
+    move = find(locked.state, to)
+    if move is None or move.side != side:
+        raise _refusal(locked, to, side)
+    failure = _guard_failure(locked, move)
+    if failure:
+        raise _refusal(locked, to, side, reason=failure)
+    comment = (comment or "").strip()
+    if move.comment_required and not comment:
+        raise ValidationError(
+            {
+                "comment": _("“%(move)s” needs a %(what)s.")
+                % {"move": move.label, "what": str(move.comment_label).lower()}
+            }
+        )
+    if move.opens_complaint:
+        complaint_open(order=locked, reason=comment, actor=actor, organization=organization, via_api=via_api)
+        locked.refresh_from_db()
+        return locked
+    return _apply_move(locked, move, actor=actor, organization=organization, comment=comment, via_api=via_api)
+
+
+# -- comments and documents ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def comment_add(
+    *,
+    body: str,
+    author,
+    organization: Organization,
+    order: Order | None = None,
+    rfq: RequestForQuotation | None = None,
+    supplier: Organization | None = None,
+) -> Comment:
+    """A message on an order, or on one supplier's conversation about a request (``supplier`` names
+    the conversation; a supplier always writes in its own)."""
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError({"body": _("Write something first.")})
+    if (order is None) == (rfq is None):
+        raise ValidationError(_("A comment belongs to one order or one request."))
+    if order is not None:
+        _side(order, organization)
+        other = order.partner_of(organization)
+        subject, url = _("order %(number)s") % {"number": order.number}, _order_url(order)
+        supplier = None
+    else:
+        if organization.pk == rfq.buyer_id:
+            if supplier is None or not rfq.suppliers.filter(pk=supplier.pk).exists():
+                raise ValidationError(_("Choose which supplier's conversation to write in."))
+            other = supplier
+        elif rfq.suppliers.filter(pk=organization.pk).exists():
+            supplier = organization
+            other = rfq.buyer
+        else:
+            raise ValidationError(_("This request belongs to other organizations."))
+        subject, url = _("request “%(title)s”") % {"title": rfq.title}, reverse("cabinet:rfq_detail", args=[rfq.pk])
+    comment = Comment(
+        order=order, rfq=rfq, supplier=supplier, author=_person(author), organization=organization, body=body[:10000]
+    )
+    comment.full_clean()
+    comment.save()
+    notify(organization=other, kind="comment", params={"org": organization.name, "subject": subject}, url=url)
+    return comment
+
+
+@transaction.atomic
+def documents_attach(*, uploads: Sequence, organization: Organization, actor, **target) -> list[Document]:
+    """Several files at once: all are checked before any is stored."""
+    _validate_files(uploads)
+    return [document_attach(upload=u, organization=organization, actor=actor, **target) for u in uploads]
+
+
+@transaction.atomic
+def document_attach(
+    *,
+    upload,
+    organization: Organization,
+    actor,
+    order: Order | None = None,
+    rfq: RequestForQuotation | None = None,
+    quote: Quote | None = None,
+    complaint: Complaint | None = None,
+) -> Document:
+    """Store a file attached to exactly one thing, after checking what it really is."""
+    targets = [t for t in (order, rfq, quote, complaint) if t is not None]
+    if len(targets) != 1:
+        raise ValidationError(_("A document belongs to exactly one request, quote, order or complaint."))
+    (kind,) = [k for _u, k in _validate_files([upload])]
+    if order is not None:
+        _side(order, organization)
+        owner = {"buyer": order.buyer, "supplier": order.supplier, "order": order}
+    elif complaint is not None:
+        _side(complaint.order, organization)
+        owner = {"buyer": complaint.buyer, "supplier": complaint.supplier, "complaint": complaint}
+    elif quote is not None:
+        if organization.pk != quote.supplier_id:
+            raise ValidationError(_("Only the supplier that quoted may attach files to its quote."))
+        owner = {"buyer": quote.rfq.buyer, "supplier": quote.supplier, "quote": quote}
+    else:
+        if organization.pk != rfq.buyer_id:
+            raise ValidationError(_("Only the buyer may attach files to its request."))
+        owner = {"buyer": rfq.buyer, "rfq": rfq}
+    return _document_save(upload=upload, kind=kind, organization=organization, actor=actor, **owner)
+
+
+# -- requests for quotation and quotes ------------------------------------------------------------
+
+
+@transaction.atomic
+def rfq_create(
+    *,
+    buyer: Organization,
+    actor,
+    title: str,
+    deadline: dt.datetime,
+    suppliers: Iterable[Organization],
+    lines: Sequence[dict],
+    description: str = "",
+    currency: str = "RUB",
+    files: Iterable = (),
+) -> RequestForQuotation:
+    """Send a request for quotation to chosen active suppliers. ``lines``: dicts with ``name``,
+    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``."""
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the request a title.")})
+    if deadline is None or deadline <= timezone.now():
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    suppliers = list(suppliers)
+    if not suppliers:
+        raise ValidationError({"suppliers": _("Choose at least one supplier.")})
+    for supplier in suppliers:
+        _check_partners(buyer, supplier)
+    if not lines:
+        raise ValidationError({"lines": _("A request needs at least one line.")})
+    prepared = []
+    for n, raw in enumerate(lines, start=1):
+        name = str(raw.get("name") or "").strip()
+        sku = str(raw.get("sku") or "").strip()
+        if not name and not sku:
+            raise ValidationError({"lines": _("Line %(n)s: give a product name or a SKU.") % {"n": n}})
+        line = RfqLine(
+            position=n,
+            sku=sku[:100],
+            name=(name or sku)[:300],
+            unit=(str(raw.get("unit") or "").strip() or "pcs")[:20],
+            quantity=_quantity(raw.get("quantity"), line=n),
+            wanted_date=raw.get("wanted_date") or None,
+        )
+        if raw.get("product_id"):
+            line.product_id = raw["product_id"]
+        prepared.append(line)
+    checked = _validate_files(files)
+    rfq = RequestForQuotation(
+        buyer=buyer,
+        title=title[:200],
+        description=description or "",
+        currency=(currency or "RUB").upper(),
+        deadline=deadline,
+        created_by=_person(actor),
+    )
+    rfq.full_clean()
+    rfq.save()
+    rfq.suppliers.set(suppliers)
+    for line in prepared:
+        line.rfq = rfq
+        line.full_clean(exclude=["rfq"])
+    RfqLine.objects.bulk_create(prepared)
+    _store_files(checked, organization=buyer, actor=actor, buyer=buyer, rfq=rfq)
+    url = reverse("cabinet:rfq_detail", args=[rfq.pk])
+    for supplier in suppliers:
+        notify(organization=supplier, kind="rfq_received", params={"title": rfq.title, "org": buyer.name}, url=url)
+    return rfq
+
+
+def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization) -> RequestForQuotation:
+    locked = RequestForQuotation.objects.select_for_update().get(pk=rfq.pk)
+    if not locked.suppliers.filter(pk=supplier.pk).exists():
+        raise ValidationError(_("This request was not sent to you."))
+    if locked.state != RfqState.OPEN:
+        raise ValidationError(
+            _("The request “%(title)s” is %(state)s; it takes no more answers.")
+            % {"title": locked.title, "state": locked.get_state_display().lower()}
+        )
+    if locked.deadline <= timezone.now():
+        raise ValidationError(
+            _("The deadline of “%(title)s” passed on %(when)s; it takes no more answers.")
+            % {"title": locked.title, "when": timezone.localtime(locked.deadline).strftime("%Y-%m-%d %H:%M")}
+        )
+    existing = Quote.objects.filter(rfq=locked, supplier=supplier).first()
+    if existing is not None and existing.state in (QuoteState.ACCEPTED, QuoteState.NOT_CHOSEN):
+        raise ValidationError(_("The buyer has already decided on this request."))
+    return locked
+
+
+@transaction.atomic
+def quote_submit(
+    *,
+    rfq: RequestForQuotation,
+    supplier: Organization,
+    actor,
+    prices: dict[int, Any],
+    lead_time_days: int | None = None,
+    valid_until: dt.date | None = None,
+    comment: str = "",
+    files: Iterable = (),
+) -> Quote:
+    """A supplier's prices for every line of a request (``prices``: RfqLine id → price), until the
+    deadline. Answering again replaces the earlier answer."""
+    rfq = _lock_rfq_for_answer(rfq, supplier)
+    rfq_lines = list(rfq.lines.all())
+    missing = [line.position for line in rfq_lines if prices.get(line.pk) in (None, "")]
+    if missing:
+        raise ValidationError(
+            {"prices": _("Give a price for every line (missing: %(lines)s).") % {"lines": ", ".join(map(str, missing))}}
+        )
+    priced = {line.pk: _price(prices[line.pk], line=line.position, field="prices") for line in rfq_lines}
+    if lead_time_days is not None and int(lead_time_days) < 0:
+        raise ValidationError({"lead_time_days": _("The lead time cannot be negative.")})
+    if valid_until is not None and valid_until < timezone.localdate():
+        raise ValidationError({"valid_until": _("The quote cannot be valid only in the past.")})
+    checked = _validate_files(files)
+    now = timezone.now()
+    quote, _created = Quote.objects.get_or_create(
+        rfq=rfq, supplier=supplier, defaults={"currency": rfq.currency, "created_by": _person(actor)}
+    )
+    quote.state = QuoteState.SUBMITTED
+    quote.lead_time_days = lead_time_days
+    quote.valid_until = valid_until
+    quote.comment = comment or ""
+    quote.decline_reason = ""
+    quote.currency = rfq.currency
+    quote.total = sum(((priced[line.pk] * line.quantity).quantize(CENT) for line in rfq_lines), Decimal("0"))
+    quote.updated_at = now
+    quote.full_clean()
+    quote.save()
+    quote.lines.all().delete()
+    QuoteLine.objects.bulk_create([QuoteLine(quote=quote, rfq_line=line, price=priced[line.pk]) for line in rfq_lines])
+    _store_files(checked, organization=supplier, actor=actor, buyer=rfq.buyer, supplier=supplier, quote=quote)
+    notify(
+        organization=rfq.buyer,
+        kind="quote_received",
+        params={"title": rfq.title, "org": supplier.name},
+        url=reverse("cabinet:rfq_detail", args=[rfq.pk]),
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_decline(*, rfq: RequestForQuotation, supplier: Organization, actor, reason: str) -> Quote:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you decline.")})
+    rfq = _lock_rfq_for_answer(rfq, supplier)
+    quote, _created = Quote.objects.get_or_create(
+        rfq=rfq, supplier=supplier, defaults={"currency": rfq.currency, "created_by": _person(actor)}
+    )
+    quote.state = QuoteState.DECLINED
+    quote.decline_reason = reason
+    quote.total = Decimal("0")
+    quote.updated_at = timezone.now()
+    quote.full_clean()
+    quote.save()
+    quote.lines.all().delete()
+    notify(
+        organization=rfq.buyer,
+        kind="quote_declined",
+        params={"title": rfq.title, "org": supplier.name},
+        url=reverse("cabinet:rfq_detail", args=[rfq.pk]),
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, quote: Quote, actor, organization: Organization) -> Order:
+    """The buyer chooses a quote: it becomes a Q- order; the other answers are marked not chosen."""
+    rfq = RequestForQuotation.objects.select_for_update().get(pk=quote.rfq_id)
+    quote = Quote.objects.select_related("supplier").get(pk=quote.pk)
+    if organization.pk != rfq.buyer_id:
+        raise ValidationError(_("Only the buyer that sent the request may choose a quote."))
+    if rfq.state != RfqState.OPEN:
+        raise ValidationError(
+            _("The request “%(title)s” is already %(state)s.")
+            % {"title": rfq.title, "state": rfq.get_state_display().lower()}
+        )
+    if quote.state != QuoteState.SUBMITTED:
+        raise ValidationError(_("Only a submitted quote can be turned into an order."))
+    if quote.is_expired:
+        raise ValidationError(_("This quote expired on %(date)s.") % {"date": quote.valid_until.isoformat()})
+    lines = [
+        {
+            "sku": ql.rfq_line.sku,
+            "name": ql.rfq_line.name,
+            "unit": ql.rfq_line.unit,
+            "quantity": ql.rfq_line.quantity,
+            "price": ql.price,
+            "product_id": ql.rfq_line.product_id,
+        }
+        for ql in quote.lines.select_related("rfq_line")
+    ]
+    wanted = [ql["wanted_date"] for ql in rfq.lines.values("wanted_date") if ql["wanted_date"]]
+    order = order_create(
+        buyer=rfq.buyer,
+        supplier=quote.supplier,
+        channel=OrderChannel.RFQ,
+        lines=lines,
+        actor=actor,
+        source=quote,
+        currency=quote.currency,
+        note=rfq.title,
+        wanted_date=min(wanted) if wanted else None,
+    )
+    quote.state = QuoteState.ACCEPTED
+    quote.save(update_fields=["state"])
+    rfq.quotes.filter(state=QuoteState.SUBMITTED).exclude(pk=quote.pk).update(state=QuoteState.NOT_CHOSEN)
+    rfq.state = RfqState.AWARDED
+    rfq.save(update_fields=["state"])
+    return order
+
+
+@transaction.atomic
+def rfq_cancel(*, rfq: RequestForQuotation, actor, organization: Organization) -> RequestForQuotation:
+    rfq = RequestForQuotation.objects.select_for_update().get(pk=rfq.pk)
+    if organization.pk != rfq.buyer_id:
+        raise ValidationError(_("Only the buyer may cancel its request."))
+    if rfq.state != RfqState.OPEN:
+        raise ValidationError(_("The request is already %(state)s.") % {"state": rfq.get_state_display().lower()})
+    rfq.state = RfqState.CANCELLED
+    rfq.save(update_fields=["state"])
+    return rfq
+
+
+# -- proposals -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_create(
+    *,
+    supplier: Organization,
+    buyer: Organization,
+    actor,
+    sku: str,
+    name: str,
+    price: Any,
+    unit: str = "pcs",
+    currency: str = "RUB",
+    kind: str = ProposalKind.NEW_PRODUCT,
+    comment: str = "",
+) -> Proposal:
+    _check_partners(buyer, supplier)
+    if not (sku or "").strip() or not (name or "").strip():
+        raise ValidationError({"name": _("Give the product's SKU and name.")})
+    proposal = Proposal(
+        supplier=supplier,
+        buyer=buyer,
+        kind=kind,
+        sku=sku.strip()[:100],
+        name=name.strip()[:300],
+        unit=(unit or "pcs").strip()[:20],
+        price=_price(price, line=None, field="price"),
+        currency=(currency or "RUB").upper(),
+        comment=comment or "",
+        created_by=_person(actor),
+    )
+    proposal.full_clean()
+    proposal.save()
+    notify(
+        organization=buyer,
+        kind="proposal_received",
+        params={"org": supplier.name, "name": proposal.name},
+        url=reverse("cabinet:proposal_list"),
+    )
+    return proposal
+
+
+def _catalog_add(proposal: Proposal):
+    """The proposed product in the buyer's catalog: the one with that SKU, or a new one."""
+    from pricing.models import Product
+    from pricing.services import product_create
+
+    existing = Product.objects.filter(buyer=proposal.buyer, sku=proposal.sku).first()
+    return existing or product_create(buyer=proposal.buyer, sku=proposal.sku, name=proposal.name, unit=proposal.unit)
+
+
+@transaction.atomic
+def proposal_decide(
+    *, proposal: Proposal, accept: bool, actor, organization: Organization, comment: str = ""
+) -> Proposal:
+    proposal = Proposal.objects.select_for_update().select_related("supplier", "buyer").get(pk=proposal.pk)
+    if organization.pk != proposal.buyer_id:
+        raise ValidationError(_("Only the buyer it was sent to may decide on a proposal."))
+    if proposal.state != ProposalState.OPEN:
+        raise ValidationError(
+            _("This proposal is already %(state)s.") % {"state": proposal.get_state_display().lower()}
+        )
+    if not accept and not (comment or "").strip():
+        raise ValidationError({"comment": _("Say why you decline.")})
+    proposal.state = ProposalState.ACCEPTED if accept else ProposalState.DECLINED
+    proposal.decision_comment = comment or ""
+    proposal.decided_by = _person(actor)
+    proposal.decided_at = timezone.now()
+    if accept:
+        proposal.catalog_product = _catalog_add(proposal)
+    proposal.full_clean()
+    proposal.save()
+    notify(
+        organization=proposal.supplier,
+        kind="proposal_decided",
+        params={"org": proposal.buyer.name, "name": proposal.name, "state": proposal.state},
+        url=reverse("cabinet:proposal_list"),
+    )
+    return proposal
+
+
+# -- complaints ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def complaint_open(
+    *,
+    order: Order,
+    reason: str,
+    actor,
+    organization: Organization,
+    lines: Iterable[OrderLine] = (),
+    files: Iterable = (),
+    via_api: bool = False,
+) -> Complaint:
+    """The buyer complains about a delivered order: the order becomes ``disputed`` (recorded in its
+    history) and stays so until every complaint is resolved. A disputed order takes more complaints."""
+    order = Order.objects.select_for_update().select_related("buyer", "supplier").get(pk=order.pk)
+    if _side(order, organization) != BUYER:
+        raise TransitionNotAllowed(
+            _("Only the buyer may open a complaint on order %(number)s.") % {"number": order.number},
+            allowed=[m.target for m in allowed_moves(order=order, side=SUPPLIER)],
+        )
+    if order.state not in (OrderState.DELIVERED, OrderState.DISPUTED):
+        raise _refusal(order, OrderState.DISPUTED, BUYER)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say what is wrong.")})
+    lines = list(lines)
+    if any(line.order_id != order.pk for line in lines):
+        raise ValidationError({"lines": _("Choose lines of this order.")})
+    checked = _validate_files(files)
+    complaint = Complaint(
+        order=order, buyer=order.buyer, supplier=order.supplier, reason=reason, opened_by=_person(actor)
+    )
+    complaint.full_clean()
+    complaint.save()
+    if lines:
+        complaint.lines.set(lines)
+    _store_files(
+        checked, organization=organization, actor=actor, buyer=order.buyer, supplier=order.supplier, complaint=complaint
+    )
+    if order.state == OrderState.DELIVERED:
+        _apply_move(
+            order,
+            find(OrderState.DELIVERED, OrderState.DISPUTED),
+            actor=actor,
+            organization=organization,
+            comment=reason,
+            via_api=via_api,
+        )
+    notify(
+        organization=order.supplier,
+        kind="complaint_opened",
+        params={"number": order.number, "org": order.buyer.name},
+        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_answer(*, complaint: Complaint, answer: str, actor, organization: Organization) -> Complaint:
+    complaint = Complaint.objects.select_for_update().select_related("order", "buyer").get(pk=complaint.pk)
+    if organization.pk != complaint.supplier_id:
+        raise ValidationError(_("Only the supplier answers a complaint."))
+    if complaint.state == ComplaintState.RESOLVED:
+        raise ValidationError(_("This complaint is already resolved."))
+    answer = (answer or "").strip()
+    if not answer:
+        raise ValidationError({"answer": _("Write your answer.")})
+    complaint.answer = answer
+    complaint.state = ComplaintState.ANSWERED
+    complaint.answered_at = timezone.now()
+    complaint.answered_by = _person(actor)
+    complaint.full_clean()
+    complaint.save()
+    notify(
+        organization=complaint.buyer,
+        kind="complaint_answered",
+        params={"number": complaint.order.number, "org": organization.name},
+        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+    )
+    return complaint
+
+
+@transaction.atomic
+def complaint_resolve(
+    *,
+    complaint: Complaint,
+    resolution: str,
+    actor,
+    organization: Organization,
+    comment: str = "",
+    compensation: Any = None,
+) -> Complaint:
+    """The buyer closes a complaint: accepted, rejected or compensated (with an optional amount)."""
+    complaint = Complaint.objects.select_for_update().select_related("order", "supplier").get(pk=complaint.pk)
+    if organization.pk != complaint.buyer_id:
+        raise ValidationError(_("Only the buyer resolves its complaint."))
+    if complaint.state == ComplaintState.RESOLVED:
+        raise ValidationError(_("This complaint is already resolved."))
+    if resolution not in ComplaintResolution.values:
+        raise ValidationError({"resolution": _("Choose accepted, rejected or compensated.")})
+    amount = None
+    if compensation not in (None, ""):
+        if resolution != ComplaintResolution.COMPENSATED:
+            raise ValidationError({"compensation": _("A compensation amount goes only with “compensated”.")})
+        amount = _price(compensation, line=None, field="compensation").quantize(CENT)
+    complaint.state = ComplaintState.RESOLVED
+    complaint.resolution = resolution
+    complaint.resolution_comment = comment or ""
+    complaint.compensation = amount
+    complaint.resolved_at = timezone.now()
+    complaint.resolved_by = _person(actor)
+    complaint.full_clean()
+    complaint.save()
+    notify(
+        organization=complaint.supplier,
+        kind="complaint_resolved",
+        params={"number": complaint.order.number, "resolution": resolution},
+        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+    )
+    return complaint
+
+
+# -- inbox -----------------------------------------------------------------------------------------
+
+
+def notification_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user, organization: Organization) -> int:
+    return Notification.objects.filter(user=user, organization=organization, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -1,0 +1,222 @@
+"""``/api/v1/price-lists/`` and ``/api/v1/offers/`` as CONTRACT.md states them."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from marketplace.api.permissions import IsBuyer, IsOrganizationMember
+from marketplace.api.serializers import StrictSerializerMixin
+from marketplace.models import Organization
+
+from . import selectors, services
+from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
+
+
+class PriceListSerializer(serializers.ModelSerializer):
+    supplier = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    buyer = serializers.SlugRelatedField(source="audience", slug_field="slug", read_only=True, allow_null=True)
+    uploaded_by = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PriceList
+        fields = [
+            "id", "supplier", "version", "status", "mode", "currency", "valid_from", "valid_to", "buyer", "channel",
+            "uploaded_by", "rows", "changes", "published_at",
+        ]  # fmt: skip
+
+    def get_uploaded_by(self, obj) -> str | None:
+        return obj.uploaded_by.email if obj.uploaded_by_id else None
+
+    def get_changes(self, obj) -> dict:
+        return {"added": obj.added, "removed": obj.removed, "price_up": obj.price_up, "price_down": obj.price_down}
+
+
+class PriceItemSerializer(serializers.ModelSerializer):
+    price = serializers.DecimalField(max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
+    min_qty = serializers.DecimalField(max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
+
+    class Meta:
+        model = PriceItem
+        fields = [
+            "row",
+            "sku",
+            "name",
+            "unit",
+            "price",
+            "currency",
+            "min_qty",
+            "valid_from",
+            "valid_to",
+            "lead_time_days",
+        ]
+
+
+class OfferSerializer(PriceItemSerializer):
+    supplier = serializers.CharField(source="price_list.supplier.slug")
+    supplier_name = serializers.CharField(source="price_list.supplier.name")
+    supplier_sku = serializers.CharField(source="sku")
+    price_list = serializers.IntegerField(source="price_list_id")
+
+    class Meta(PriceItemSerializer.Meta):
+        fields = [
+            "supplier", "supplier_name", "supplier_sku", "name", "unit", "price", "currency", "min_qty", "valid_from",
+            "valid_to", "lead_time_days", "price_list",
+        ]  # fmt: skip
+
+
+class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
+    file = serializers.FileField(required=False)
+    items = serializers.ListField(child=serializers.JSONField(), required=False, allow_empty=True)
+    currency = serializers.CharField(required=False, allow_blank=True, max_length=3)
+    valid_from = serializers.DateField(required=False, allow_null=True)
+    valid_to = serializers.DateField(required=False, allow_null=True)
+    buyer = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    mode = serializers.ChoiceField(choices=["full", "partial"], required=False, default="full")
+
+    def validate(self, attrs):
+        if ("file" in attrs) == ("items" in attrs):
+            raise serializers.ValidationError(_("Send either a file or a list of items."))
+        return attrs
+
+
+def _row_errors(rows: list[dict]) -> list[dict]:
+    return [
+        {"row": row.get("row") or None, "column": row.get("column") or None, "message": row.get("message")}
+        for row in rows
+    ]
+
+
+def _field_errors(detail: dict) -> list[dict]:
+    errors = []
+    for field, messages in detail.items():
+        for message in messages if isinstance(messages, list) else [messages]:
+            errors.append(
+                {"row": None, "column": None if field == "non_field_errors" else field, "message": str(message)}
+            )
+    return errors
+
+
+@extend_schema(
+    methods=["GET"],
+    responses=PriceListSerializer(many=True),
+    parameters=[OpenApiParameter("status", str, description="active | superseded")],
+)
+@extend_schema(
+    methods=["POST"],
+    request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
+    responses={
+        201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
+        400: inline_serializer(
+            "PriceListErrors",
+            {"errors": serializers.ListField(child=inline_serializer("RowError", {"row": serializers.IntegerField(allow_null=True), "column": serializers.CharField(allow_null=True), "message": serializers.CharField()}))},
+        ),
+    },
+)  # fmt: skip
+@api_view(["GET", "POST"])
+@permission_classes([IsOrganizationMember])
+def price_lists(request: Request) -> Response:
+    """A supplier publishes a version (file or JSON items); both sides list the versions they may see."""
+    organization = request.organization
+    if request.method == "GET":
+        lists = selectors.price_list_list(organization=organization)
+        if request.query_params.get("status") in ("active", "superseded"):
+            lists = lists.filter(status=request.query_params["status"])
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(lists, request)
+        return paginator.get_paginated_response(PriceListSerializer(page, many=True).data)
+    if not organization.is_supplier:
+        return Response({"detail": _("Only a supplier organization may do this.")}, status=status.HTTP_403_FORBIDDEN)
+    serializer = PriceListUploadSerializer(data=request.data)
+    if not serializer.is_valid():
+        return Response({"errors": _field_errors(serializer.errors)}, status=status.HTTP_400_BAD_REQUEST)
+    data = serializer.validated_data
+    audience = None
+    if data.get("buyer"):
+        audience = Organization.objects.buyers().filter(slug=data["buyer"]).first()
+        if audience is None:
+            return Response(
+                {"errors": [{"row": None, "column": "buyer", "message": _("No such buyer.")}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+    upload = data.get("file")
+    try:
+        price_list = services.price_list_import(
+            supplier=organization,
+            actor=None,
+            data=upload.read() if upload is not None else None,
+            filename=upload.name if upload is not None else "",
+            items=data.get("items"),
+            currency=data.get("currency", ""),
+            valid_from=data.get("valid_from"),
+            valid_to=data.get("valid_to"),
+            audience=audience,
+            mode=data.get("mode", "full"),
+        )
+    except services.ImportRejected as error:
+        return Response({"errors": _row_errors(error.rows)}, status=status.HTTP_400_BAD_REQUEST)
+    except DjangoValidationError as error:
+        detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        return Response({"errors": _field_errors(detail)}, status=status.HTTP_400_BAD_REQUEST)
+    return Response(
+        {"id": price_list.pk, "rows": price_list.rows, "status": price_list.status}, status=status.HTTP_201_CREATED
+    )
+
+
+def _price_list_for(request: Request, pk: int) -> PriceList:
+    price_list = selectors.price_list_get(organization=request.organization, pk=pk)
+    if price_list is None:
+        raise NotFound(_("Not found."))
+    return price_list
+
+
+@extend_schema(responses=PriceListSerializer)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def price_list_detail(request: Request, pk: int) -> Response:
+    return Response(PriceListSerializer(_price_list_for(request, pk)).data)
+
+
+@extend_schema(responses=PriceItemSerializer(many=True))
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def price_list_items(request: Request, pk: int) -> Response:
+    price_list = _price_list_for(request, pk)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(selectors.price_item_list(price_list=price_list), request)
+    return paginator.get_paginated_response(PriceItemSerializer(page, many=True).data)
+
+
+@extend_schema(
+    responses=OfferSerializer(many=True),
+    parameters=[
+        OpenApiParameter("sku", str, description="your catalog SKU (through its mappings) or a supplier's SKU"),
+        OpenApiParameter("quantity", str, description="only offers whose minimum quantity is at most this"),
+    ],
+)
+@api_view(["GET"])
+@permission_classes([IsBuyer])
+def offers(request: Request) -> Response:
+    """Offers across the buyer's suppliers' active price lists, cheapest first."""
+    sku = (request.query_params.get("sku") or "").strip()
+    if not sku:
+        return Response({"sku": [_("Give the SKU to find offers for.")]}, status=status.HTTP_400_BAD_REQUEST)
+    items = selectors.offer_list(buyer=request.organization, sku=sku)
+    quantity = request.query_params.get("quantity")
+    if quantity:
+        field = serializers.DecimalField(max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
+        try:
+            items = items.filter(min_qty__lte=field.to_internal_value(quantity))
+        except serializers.ValidationError:
+            return Response({"quantity": [_("Give the quantity as a number.")]}, status=status.HTTP_400_BAD_REQUEST)
+    paginator = PageNumberPagination()
+    page = paginator.paginate_queryset(items, request)
+    return paginator.get_paginated_response(OfferSerializer(page, many=True).data)

@@ -1,0 +1,91 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.models import Category, Organization
+from marketplace.selectors import active_buyers
+
+from .models import Product, UploadMode
+
+ENCODINGS = [
+    ("", _("Detect")),
+    ("utf-8", "UTF-8"),
+    ("utf-8-sig", _("UTF-8 with BOM")),
+    ("cp1251", "Windows-1251 (Cyrillic)"),
+    ("cp1252", "Windows-1252 (Western)"),
+]
+DELIMITERS = [("", _("Detect")), (";", _("Semicolon ;")), (",", _("Comma ,")), ("tab", _("Tab"))]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=_("Price list file (CSV or XLSX)"))
+    currency = forms.CharField(
+        label=_("Currency"),
+        max_length=3,
+        required=False,
+        help_text=_("For rows without a currency of their own, e.g. RUB, USD, VND."),
+    )
+    valid_from = forms.DateField(label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    buyer = forms.ModelChoiceField(
+        label=_("Offered to"),
+        queryset=Organization.objects.none(),
+        required=False,
+        empty_label=_("All my active buyers"),
+        to_field_name="slug",
+    )
+    mode = forms.ChoiceField(label=_("Upload"), choices=UploadMode.choices, initial=UploadMode.FULL)
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)
+    delimiter = forms.ChoiceField(label=_("Column separator"), choices=DELIMITERS, required=False)
+
+    def __init__(self, *args, supplier: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["buyer"].queryset = active_buyers(supplier=supplier)
+
+
+class RemapForm(forms.Form):
+    """One select per field, offering the file's own headers."""
+
+    encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)
+    delimiter = forms.ChoiceField(label=_("Column separator"), choices=DELIMITERS, required=False)
+
+    def __init__(self, *args, headers: list[str], fields: tuple[str, ...], labels: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", _("— not in the file —"))] + [(h, h) for h in headers]
+        self.mapping_fields = []
+        for name in fields:
+            self.fields[f"map_{name}"] = forms.ChoiceField(
+                label=labels.get(name, name), choices=choices, required=False
+            )
+            self.mapping_fields.append(f"map_{name}")
+
+    def mapping(self) -> dict[str, str]:
+        return {name[4:]: self.cleaned_data[name] for name in self.mapping_fields if self.cleaned_data.get(name)}
+
+
+class ProductForm(forms.ModelForm):
+    class Meta:
+        model = Product
+        fields = ["sku", "name", "unit", "category"]
+
+    def __init__(self, *args, buyer: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(buyer=buyer)
+        if self.instance.pk:
+            self.fields["sku"].disabled = True
+
+    def validate_unique(self):
+        """Uniqueness is the service's to say, with its own message."""
+
+
+class MappingForm(forms.Form):
+    supplier = forms.ModelChoiceField(label=_("Supplier"), queryset=Organization.objects.none(), to_field_name="slug")
+    supplier_sku = forms.CharField(label=_("Supplier SKU"), max_length=100)
+    product = forms.ModelChoiceField(label=_("Product"), queryset=Product.objects.none(), to_field_name="sku")
+
+    def __init__(self, *args, buyer: Organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        from marketplace.selectors import active_suppliers
+
+        self.fields["supplier"].queryset = active_suppliers(buyer=buyer)
+        self.fields["product"].queryset = Product.objects.filter(buyer=buyer)
+        self.fields["product"].widget = forms.TextInput(attrs={"placeholder": _("your SKU"), "list": "product-skus"})

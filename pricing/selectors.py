@@ -1,0 +1,242 @@
+"""Reads of price lists, offers and the catalog; each takes the organization whose view it is."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from marketplace.models import Organization, Partnership, PartnershipStatus
+
+from .models import PriceChange, PriceItem, PriceList, PriceListStatus, PriceUpload, Product, SkuMapping
+
+
+def _active_partnership(buyer_field: str, supplier_field: str):
+    return Partnership.objects.filter(
+        buyer_id=OuterRef(buyer_field), supplier_id=OuterRef(supplier_field), status=PartnershipStatus.ACTIVE
+    )
+
+
+def price_list_list(*, organization: Organization, filters: dict | None = None) -> QuerySet[PriceList]:
+    """Published versions: a supplier sees its own; a buyer those offered to it (to all its active
+    partner buyers, or to it alone) by a supplier it actively works with."""
+    lists = PriceList.objects.published().select_related("supplier", "audience", "uploaded_by")
+    if organization.is_supplier:
+        lists = lists.filter(supplier=organization)
+    else:
+        partner = Partnership.objects.filter(
+            buyer=organization, supplier_id=OuterRef("supplier_id"), status=PartnershipStatus.ACTIVE
+        )
+        lists = lists.filter(Q(audience__isnull=True) | Q(audience=organization)).filter(Exists(partner))
+    if filters:
+        lists = lists.filter(**filters)
+    return lists.order_by("-published_at", "-id")
+
+
+def price_list_get(*, organization: Organization, pk) -> PriceList | None:
+    return price_list_list(organization=organization).filter(pk=pk).first()
+
+
+def effective_price_lists(*, buyer: Organization) -> QuerySet[PriceList]:
+    """The one active version per supplier that applies to this buyer: a list offered to it alone
+    wins over the supplier's list for all buyers."""
+    own = PriceList.objects.filter(supplier_id=OuterRef("supplier_id"), audience=buyer, status=PriceListStatus.ACTIVE)
+    partner = Partnership.objects.filter(
+        buyer=buyer, supplier_id=OuterRef("supplier_id"), status=PartnershipStatus.ACTIVE
+    )
+    return (
+        PriceList.objects.active()
+        .filter(Exists(partner))
+        .filter(Q(audience=buyer) | (Q(audience__isnull=True) & ~Exists(own)))
+    )
+
+
+def price_item_list(*, price_list: PriceList) -> QuerySet[PriceItem]:
+    return price_list.items.all().order_by("sku", "min_qty")
+
+
+def price_change_list(*, price_list: PriceList) -> QuerySet[PriceChange]:
+    return price_list.changes.all().order_by("kind", "sku", "min_qty")
+
+
+def price_upload_list(*, supplier: Organization) -> QuerySet[PriceUpload]:
+    return PriceUpload.objects.filter(supplier=supplier).select_related("uploaded_by", "audience", "published")
+
+
+def _valid_on(day: dt.date) -> Q:
+    return (
+        (Q(valid_from__isnull=True) | Q(valid_from__lte=day))
+        & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+        & (Q(price_list__valid_from__isnull=True) | Q(price_list__valid_from__lte=day))
+        & (Q(price_list__valid_to__isnull=True) | Q(price_list__valid_to__gte=day))
+    )
+
+
+def offer_list(
+    *, buyer: Organization, product: Product | None = None, sku: str | None = None, day: dt.date | None = None
+) -> QuerySet[PriceItem]:
+    """Items of the buyer's effective price lists valid on ``day``, cheapest first.
+
+    ``product``: the supplier SKUs mapped to it. ``sku``: the buyer's catalog SKU (through its
+    mappings) or else a supplier's own SKU. Neither: every offer."""
+    day = day or timezone.localdate()
+    items = PriceItem.objects.filter(price_list__in=effective_price_lists(buyer=buyer)).filter(_valid_on(day))
+    if sku is not None and product is None:
+        product = Product.objects.filter(buyer=buyer, sku=sku).first()
+        if product is None:
+            items = items.filter(sku=sku)
+    if product is not None:
+        pairs = list(SkuMapping.objects.filter(buyer=buyer, product=product).values_list("supplier_id", "supplier_sku"))
+        if not pairs:
+            return items.none()
+        match = Q()
+        for supplier_id, supplier_sku in pairs:
+            match |= Q(price_list__supplier_id=supplier_id, sku=supplier_sku)
+        items = items.filter(match)
+    return items.select_related("price_list", "price_list__supplier").order_by(
+        "price", "price_list__supplier__name", "min_qty"
+    )
+
+
+def product_list(*, buyer: Organization) -> QuerySet[Product]:
+    return Product.objects.filter(buyer=buyer).select_related("category")
+
+
+def product_get(*, buyer: Organization, pk) -> Product | None:
+    return product_list(buyer=buyer).filter(pk=pk).first()
+
+
+def mapping_list(*, buyer: Organization) -> QuerySet[SkuMapping]:
+    return SkuMapping.objects.filter(buyer=buyer).select_related("supplier", "product")
+
+
+def supplier_sku_list(*, buyer: Organization) -> QuerySet:
+    """Distinct supplier SKUs of the buyer's effective lists with the product each maps to (or None)."""
+    from django.db.models import Max, Min, Subquery
+
+    mapping = SkuMapping.objects.filter(
+        buyer=buyer, supplier_id=OuterRef("price_list__supplier_id"), supplier_sku=OuterRef("sku")
+    )
+    return (
+        PriceItem.objects.filter(price_list__in=effective_price_lists(buyer=buyer))
+        .values("price_list__supplier_id", "price_list__supplier__name", "price_list__supplier__slug", "sku")
+        .annotate(
+            item_name=Max("name"),
+            item_unit=Max("unit"),
+            from_price=Min("price"),
+            item_currency=Max("currency"),
+            mapping_id=Subquery(mapping.values("pk")[:1]),
+            product_id=Subquery(mapping.values("product_id")[:1]),
+            product_sku=Subquery(mapping.values("product__sku")[:1]),
+            product_name=Subquery(mapping.values("product__name")[:1]),
+            source=Subquery(mapping.values("source")[:1]),
+        )
+        .order_by("price_list__supplier__name", "sku")
+    )
+
+
+def price_for_order_line(
+    *, buyer: Organization, supplier: Organization, sku: str, quantity
+) -> tuple[Decimal, str, dict] | None:
+    """The price of ``quantity`` of ``sku`` (the buyer's catalog SKU through its mapping, or the
+    supplier's own) in the supplier's active list offered to this buyer, valid today, at the highest
+    quantity break not above the quantity. None when the list does not price it."""
+    try:
+        quantity = Decimal(str(quantity))
+    except (InvalidOperation, ValueError, TypeError):
+        return None
+    price_list = effective_price_lists(buyer=buyer).filter(supplier=supplier).first()
+    if price_list is None or not sku:
+        return None
+    today = timezone.localdate()
+    if (price_list.valid_from and price_list.valid_from > today) or (
+        price_list.valid_to and price_list.valid_to < today
+    ):
+        return None
+    product = Product.objects.filter(buyer=buyer, sku=sku).first()
+    candidates = []
+    if product is not None:
+        candidates += list(
+            SkuMapping.objects.filter(buyer=buyer, supplier=supplier, product=product).values_list(
+                "supplier_sku", flat=True
+            )
+        )
+    candidates.append(sku)
+    item_filter = (Q(valid_from__isnull=True) | Q(valid_from__lte=today)) & (
+        Q(valid_to__isnull=True) | Q(valid_to__gte=today)
+    )
+    for supplier_sku in candidates:
+        item = (
+            price_list.items.filter(item_filter, sku=supplier_sku, min_qty__lte=quantity).order_by("-min_qty").first()
+        )
+        if item is None:
+            continue
+        mapping = SkuMapping.objects.filter(buyer=buyer, supplier=supplier, supplier_sku=item.sku).first()
+        product_id = mapping.product_id if mapping else (product.pk if product else None)
+        return (
+            item.price,
+            item.currency,
+            {
+                "name": item.name,
+                "unit": item.unit,
+                "supplier_sku": item.sku,
+                "product_id": product_id,
+            },
+        )
+    return None
+
+
+def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[list[Organization], list[dict]]:
+    """For each product, each supplier's entry price (its lowest quantity break valid today) and the
+    best of them; suppliers are the columns. Offers in another currency than the best are shown
+    but never called best."""
+    pairs = list(
+        SkuMapping.objects.filter(buyer=buyer, product__in=products).values_list(
+            "supplier_id", "supplier_sku", "product_id"
+        )
+    )
+    lists = {pl.supplier_id: pl for pl in effective_price_lists(buyer=buyer).select_related("supplier")}
+    match = Q()
+    product_of: dict[tuple[int, str], int] = {}
+    for supplier_id, supplier_sku, product_id in pairs:
+        if supplier_id in lists:
+            product_of[(supplier_id, supplier_sku)] = product_id
+    by_list: dict[int, list[str]] = {}
+    for supplier_id, supplier_sku in product_of:
+        by_list.setdefault(lists[supplier_id].pk, []).append(supplier_sku)
+    for list_id, skus in by_list.items():
+        match |= Q(price_list_id=list_id, sku__in=skus)
+    cells: dict[int, dict[int, PriceItem]] = {}
+    if by_list:
+        items = (
+            PriceItem.objects.filter(match)
+            .filter(_valid_on(timezone.localdate()))
+            .select_related("price_list")
+            .order_by("min_qty")
+        )
+        for item in items:
+            product_id = product_of[(item.price_list.supplier_id, item.sku)]
+            row = cells.setdefault(product_id, {})
+            current = row.get(item.price_list.supplier_id)
+            if current is None or (current.min_qty == item.min_qty and item.price < current.price):
+                row[item.price_list.supplier_id] = item
+    suppliers = sorted(
+        {lists[s].supplier for row in cells.values() for s in row}, key=lambda organization: organization.name
+    )
+    rows = []
+    for product in products:
+        row = {"pk": product.pk, "sku": product.sku, "name": product.name, "unit": product.unit}
+        offers = cells.get(product.pk, {})
+        best = min(offers.values(), key=lambda item: item.price, default=None)
+        for supplier in suppliers:
+            item = offers.get(supplier.pk)
+            if item is not None:
+                row[f"s{supplier.pk}"] = f"{item.price.normalize():f} {item.currency}"
+        if best is not None:
+            row["best"] = (
+                f"{best.price.normalize():f} {best.currency} · {lists[best.price_list.supplier_id].supplier.name}"
+            )
+        rows.append(row)
+    return suppliers, rows

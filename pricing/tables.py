@@ -1,0 +1,195 @@
+import django_tables2 as tables
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import PriceChange, PriceItem, PriceList, Product
+
+NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
+
+
+class PriceListTable(tables.Table):
+    version = tables.Column(verbose_name=_("Version"), linkify=("pricing:list_detail", {"pk": tables.A("pk")}))
+    supplier = tables.Column(verbose_name=_("Supplier"))
+    audience = tables.Column(verbose_name=_("Offered to"), default=_("All active buyers"))
+    status = tables.Column(verbose_name=_("Status"))
+    rows = tables.Column(verbose_name=_("Rows"), attrs=NUMBER)
+    currency = tables.Column(verbose_name=_("Currency"))
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
+    valid_to = tables.DateColumn(verbose_name=_("Valid to"), format="Y-m-d")
+    changes = tables.Column(verbose_name=_("Changes"), empty_values=(), orderable=False)
+    channel = tables.Column(verbose_name=_("Channel"))
+    uploaded_by = tables.Column(verbose_name=_("Uploaded by"))
+    published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="Y-m-d H:i")
+
+    class Meta:
+        model = PriceList
+        fields = (
+            "version", "supplier", "audience", "status", "rows", "currency", "valid_from", "valid_to", "changes",
+            "channel", "uploaded_by", "published_at",
+        )  # fmt: skip
+        order_by_field = "sort"
+        empty_text = _("No price list yet.")
+
+    def render_changes(self, record):
+        return format_html("+{} / −{} / ↑{} / ↓{}", record.added, record.removed, record.price_up, record.price_down)
+
+    def value_changes(self, record):
+        return f"+{record.added} -{record.removed} up {record.price_up} down {record.price_down}"
+
+
+class PriceItemTable(tables.Table):
+    row = tables.Column(verbose_name=_("Row"), attrs=NUMBER)
+    sku = tables.Column(verbose_name=_("SKU"))
+    name = tables.Column(verbose_name=_("Name"))
+    unit = tables.Column(verbose_name=_("Unit"))
+    min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
+    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER)
+    currency = tables.Column(verbose_name=_("Currency"))
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
+    valid_to = tables.DateColumn(verbose_name=_("Valid to"), format="Y-m-d")
+    lead_time_days = tables.Column(verbose_name=_("Lead time, days"), attrs=NUMBER)
+
+    class Meta:
+        model = PriceItem
+        fields = (
+            "row",
+            "sku",
+            "name",
+            "unit",
+            "min_qty",
+            "price",
+            "currency",
+            "valid_from",
+            "valid_to",
+            "lead_time_days",
+        )
+        order_by_field = "sort"
+        empty_text = _("No rows.")
+
+    def render_min_qty(self, value):
+        return value.normalize() if value == value.to_integral() else value
+
+
+class PriceChangeTable(tables.Table):
+    kind = tables.Column(verbose_name=_("Change"))
+    row = tables.Column(verbose_name=_("Row"), attrs=NUMBER)
+    sku = tables.Column(verbose_name=_("SKU"))
+    name = tables.Column(verbose_name=_("Name"))
+    min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
+    old_price = tables.Column(verbose_name=_("Old price"), attrs=NUMBER)
+    new_price = tables.Column(verbose_name=_("New price"), attrs=NUMBER)
+    percent = tables.Column(verbose_name=_("Change, %"), attrs=NUMBER)
+
+    class Meta:
+        model = PriceChange
+        fields = ("kind", "row", "sku", "name", "min_qty", "old_price", "new_price", "percent")
+        order_by_field = "sort"
+        empty_text = _("Nothing changed.")
+
+    def render_kind(self, value, record):
+        css = {"added": "ok", "removed": "danger", "up": "danger", "down": "ok"}.get(record.kind, "")
+        return format_html('<span class="badge {}">{}</span>', css, value)
+
+    def render_percent(self, value):
+        return f"{value:+}%"
+
+    def render_min_qty(self, value):
+        return value.normalize() if value == value.to_integral() else value
+
+
+class OfferTable(tables.Table):
+    """Offers cheapest first. A supplier rating column belongs here once ratings exist."""
+
+    supplier = tables.Column(verbose_name=_("Supplier"), accessor="price_list__supplier__name")
+    sku = tables.Column(verbose_name=_("Supplier SKU"))
+    name = tables.Column(verbose_name=_("Name"))
+    unit = tables.Column(verbose_name=_("Unit"))
+    min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
+    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER)
+    currency = tables.Column(verbose_name=_("Currency"))
+    valid = tables.Column(verbose_name=_("Valid"), empty_values=(), orderable=False)
+    lead_time_days = tables.Column(verbose_name=_("Lead time, days"), attrs=NUMBER)
+    version = tables.Column(
+        verbose_name=_("List"),
+        accessor="price_list__version",
+        linkify=("pricing:list_detail", {"pk": tables.A("price_list_id")}),
+    )
+
+    class Meta:
+        model = PriceItem
+        fields = (
+            "supplier",
+            "sku",
+            "name",
+            "unit",
+            "min_qty",
+            "price",
+            "currency",
+            "valid",
+            "lead_time_days",
+            "version",
+        )
+        order_by_field = "sort"
+        empty_text = _("No active offer.")
+
+    def render_min_qty(self, value):
+        return value.normalize() if value == value.to_integral() else value
+
+    def render_valid(self, record):
+        start = record.valid_from or record.price_list.valid_from
+        end = record.valid_to or record.price_list.valid_to
+        if not start and not end:
+            return "—"
+        return f"{start or '…'} – {end or '…'}"
+
+    def value_valid(self, record):
+        return self.render_valid(record)
+
+    def render_version(self, value):
+        return f"v{value}"
+
+
+class ProductTable(tables.Table):
+    sku = tables.Column(verbose_name=_("SKU"), linkify=("pricing:product_detail", {"pk": tables.A("pk")}))
+    name = tables.Column(verbose_name=_("Name"))
+    unit = tables.Column(verbose_name=_("Unit"))
+    category = tables.Column(verbose_name=_("Category"))
+    suppliers = tables.Column(verbose_name=_("Mapped supplier SKUs"), attrs=NUMBER)
+
+    class Meta:
+        model = Product
+        fields = ("sku", "name", "unit", "category", "suppliers")
+        order_by_field = "sort"
+        empty_text = _("Your catalog is empty. Add a product.")
+
+
+class SupplierSkuTable(tables.Table):
+    supplier = tables.Column(verbose_name=_("Supplier"), accessor="price_list__supplier__name")
+    sku = tables.Column(verbose_name=_("Supplier SKU"))
+    item_name = tables.Column(verbose_name=_("Name"))
+    item_unit = tables.Column(verbose_name=_("Unit"))
+    from_price = tables.Column(verbose_name=_("From price"), attrs=NUMBER)
+    item_currency = tables.Column(verbose_name=_("Currency"))
+    product_sku = tables.Column(verbose_name=_("Your product"), default="—")
+    source = tables.Column(verbose_name=_("Matched"), default="")
+    action = tables.TemplateColumn(
+        template_name="pricing/_mapping_action.html", verbose_name="", orderable=False, exclude_from_export=True
+    )
+
+    class Meta:
+        order_by_field = "sort"
+        empty_text = _("No supplier offers yet.")
+
+    def render_product_sku(self, value, record):
+        return f"{value} · {record['product_name']}"
+
+
+class ComparisonTable(tables.Table):
+    sku = tables.Column(verbose_name=_("SKU"), linkify=("pricing:product_detail", {"pk": tables.A("pk")}))
+    name = tables.Column(verbose_name=_("Product"))
+    unit = tables.Column(verbose_name=_("Unit"))
+    best = tables.Column(verbose_name=_("Best offer"), default="—")
+
+    class Meta:
+        order_by_field = "sort"
+        empty_text = _("Choose a category with mapped products.")

@@ -1,0 +1,452 @@
+"""Pages of price lists (supplier side) and of the catalog and offers (buyer side)."""
+
+from __future__ import annotations
+
+import django_tables2 as tables
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.models import OrganizationKind
+from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
+
+from . import selectors, services
+from .filters import (
+    OfferFilter,
+    PriceChangeFilter,
+    PriceItemFilter,
+    PriceListFilter,
+    ProductFilter,
+    SupplierSkuFilter,
+)
+from .forms import MappingForm, ProductForm, RemapForm, UploadForm
+from .models import UploadStatus
+from .tables import (
+    ComparisonTable,
+    OfferTable,
+    PriceChangeTable,
+    PriceItemTable,
+    PriceListTable,
+    ProductTable,
+    SupplierSkuTable,
+)
+
+SUPPLIER, BUYER = OrganizationKind.SUPPLIER, OrganizationKind.BUYER
+
+
+def _errors_to_form(request: HttpRequest, error: ValidationError, form) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+# --- price lists (both sides) --------------------------------------------------------------------
+
+
+class PriceListView(TenantTableView):
+    table_class = PriceListTable
+    filterset_class = PriceListFilter
+    template_name = "pricing/price_list_list.html"
+    export_name = "price-lists"
+
+    def scope(self, request):
+        return selectors.price_list_list(organization=request.organization)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        organization = self.request.organization
+        if organization.is_supplier:
+            context["uploads"] = selectors.price_upload_list(supplier=organization).exclude(
+                status__in=[UploadStatus.PUBLISHED, UploadStatus.DISCARDED]
+            )[:10]
+        return context
+
+
+class PriceListItemsView(TenantTableView):
+    """One version's rows; the owner supplier and the buyers it is offered to."""
+
+    table_class = PriceItemTable
+    filterset_class = PriceItemFilter
+    template_name = "pricing/price_list_detail.html"
+    paginate_by = 50
+
+    def scope(self, request):
+        self.price_list = get_for(selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"])
+        return selectors.price_item_list(price_list=self.price_list)
+
+    @property
+    def export_name(self):
+        return f"price-list-v{self.price_list.version}"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "price_list": self.price_list}
+
+
+class PriceListChangesView(TenantTableView):
+    table_class = PriceChangeTable
+    filterset_class = PriceChangeFilter
+    template_name = "pricing/price_list_changes.html"
+    paginate_by = 50
+
+    def scope(self, request):
+        self.price_list = get_for(selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"])
+        return selectors.price_change_list(price_list=self.price_list)
+
+    @property
+    def export_name(self):
+        return f"price-list-v{self.price_list.version}-changes"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "price_list": self.price_list}
+
+
+# --- uploads (supplier) --------------------------------------------------------------------------
+
+
+@organization_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    require_kind(request, SUPPLIER)
+    require(request, "work")
+    form = UploadForm(request.POST or None, request.FILES or None, supplier=request.organization)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            created = services.price_upload_create(
+                supplier=request.organization,
+                actor=request.user,
+                file=data["file"],
+                currency=data["currency"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+                audience=data["buyer"],
+                mode=data["mode"],
+                encoding=data["encoding"],
+                delimiter=data["delimiter"],
+            )
+        except ValidationError as error:
+            _errors_to_form(request, error, form)
+        else:
+            if created.size <= services.inline_bytes():
+                services.price_upload_process(upload=created)
+            return redirect("pricing:upload_detail", pk=created.pk)
+    elif request.method == "POST" and "file" in form.errors and not request.FILES:
+        form.errors["file"] = form.error_class([_("Choose a file to upload (the one sent was empty or missing).")])
+    return render(request, "pricing/upload.html", {"form": form, "max_mb": services.max_bytes() // (1024 * 1024)})
+
+
+def _upload_for(request: HttpRequest, pk: int):
+    return get_for(selectors.price_upload_list(supplier=request.organization), pk=pk)
+
+
+@organization_required
+@require_GET
+def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _upload_for(request, pk)
+    require(request, "work")
+    from . import importers
+
+    labels = {name: str(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
+    remap = RemapForm(
+        initial={
+            "encoding": item.encoding if item.encoding in dict(RemapForm.base_fields["encoding"].choices) else "",
+            "delimiter": {"\t": "tab"}.get(item.delimiter, item.delimiter),
+            **{f"map_{k}": v for k, v in (item.mapping or {}).items()},
+        },
+        headers=item.headers or [],
+        fields=importers.CANONICAL_FIELDS,
+        labels=labels,
+    )
+    return render(
+        request,
+        "pricing/upload_detail.html",
+        {
+            "upload": item,
+            "draft": item.draft,
+            "remap": remap,
+            "labels": labels,
+            "columns": importers.CANONICAL_FIELDS,
+            "errors_more": max(0, item.error_count - len(item.errors)),
+            "warnings_more": max(0, item.warning_count - len(item.warnings)),
+        },
+    )
+
+
+@organization_required
+@require_GET
+def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
+    item = _upload_for(request, pk)
+    return JsonResponse(
+        {
+            "status": item.status,
+            "label": item.get_status_display(),
+            "done": item.is_done,
+            "percent": item.percent,
+            "processed_rows": item.processed_rows,
+            "total_rows": item.total_rows,
+            "error_count": item.error_count,
+            "warning_count": item.warning_count,
+            "url": reverse("pricing:upload_detail", args=[item.pk]),
+        }
+    )
+
+
+@organization_required
+@require_GET
+def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _upload_for(request, pk)
+    require(request, "work")
+    response = HttpResponse(services.bad_rows_csv(upload=item), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="bad-rows-{item.pk}.csv"'
+    return response
+
+
+@organization_required
+@require_POST
+def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _upload_for(request, pk)
+    require(request, "work")
+    try:
+        price_list = services.price_upload_publish(upload=item, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("pricing:upload_detail", pk=item.pk)
+    messages.success(
+        request,
+        _("Version %(version)s is published: %(rows)s rows.")
+        % {"version": price_list.version, "rows": price_list.rows},
+    )
+    return redirect("pricing:list_detail", pk=price_list.pk)
+
+
+@organization_required
+@require_POST
+def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _upload_for(request, pk)
+    require(request, "work")
+    try:
+        services.price_upload_discard(upload=item)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("pricing:upload_detail", pk=item.pk)
+    messages.success(request, _("The upload was discarded; nothing was published."))
+    return redirect("pricing:index")
+
+
+@organization_required
+@require_POST
+def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
+    item = _upload_for(request, pk)
+    require(request, "work")
+    from . import importers
+
+    form = RemapForm(request.POST, headers=item.headers or [], fields=importers.CANONICAL_FIELDS, labels={})
+    if not form.is_valid():
+        messages.error(request, _("Choose columns the file has."))
+        return redirect("pricing:upload_detail", pk=item.pk)
+    try:
+        item = services.price_upload_remap(
+            upload=item,
+            mapping=form.mapping(),
+            encoding=form.cleaned_data["encoding"],
+            delimiter=form.cleaned_data["delimiter"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("pricing:upload_detail", pk=item.pk)
+    if item.size <= services.inline_bytes():
+        services.price_upload_process(upload=item)
+    return redirect("pricing:upload_detail", pk=item.pk)
+
+
+# --- offers, catalog, mapping (buyer) ------------------------------------------------------------
+
+
+class OfferView(TenantTableView):
+    required_kind = BUYER
+    table_class = OfferTable
+    filterset_class = OfferFilter
+    template_name = "pricing/offer_list.html"
+    export_name = "offers"
+
+    def scope(self, request):
+        return selectors.offer_list(buyer=request.organization)
+
+
+class CatalogView(TenantTableView):
+    required_kind = BUYER
+    table_class = ProductTable
+    filterset_class = ProductFilter
+    template_name = "pricing/catalog.html"
+    export_name = "catalog"
+
+    def scope(self, request):
+        return (
+            selectors.product_list(buyer=request.organization)
+            .annotate(suppliers=Count("mappings"))
+            .order_by("name", "sku")
+        )
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_procure"] = self.request.membership.can("procure")
+        context["product_form"] = ProductForm(buyer=self.request.organization)
+        return context
+
+
+@organization_required
+@require_POST
+def product_create(request: HttpRequest) -> HttpResponse:
+    require_kind(request, BUYER)
+    require(request, "procure")
+    form = ProductForm(request.POST, buyer=request.organization)
+    if form.is_valid():
+        try:
+            product = services.product_create(buyer=request.organization, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(request, error, form)
+        else:
+            messages.success(request, _("%(sku)s is in your catalog.") % {"sku": product.sku})
+            return redirect("pricing:product_detail", pk=product.pk)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("pricing:catalog")
+
+
+class ProductOffersView(TenantTableView):
+    """Every active offer for one product across the buyer's suppliers, cheapest first."""
+
+    table_class = OfferTable
+    filterset_class = OfferFilter
+    template_name = "pricing/product_detail.html"
+
+    def scope(self, request):
+        self.product = get_for(selectors.product_list(buyer=request.organization), pk=self.kwargs["pk"])
+        return selectors.offer_list(buyer=request.organization, product=self.product)
+
+    @property
+    def export_name(self):
+        return f"offers-{self.product.sku}"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["product"] = self.product
+        context["mappings"] = selectors.mapping_list(buyer=self.request.organization).filter(product=self.product)
+        context["can_procure"] = self.request.membership.can("procure")
+        context["form"] = ProductForm(instance=self.product, buyer=self.request.organization)
+        return context
+
+
+@organization_required
+@require_POST
+def product_update(request: HttpRequest, pk: int) -> HttpResponse:
+    product = get_for(selectors.product_list(buyer=request.organization), pk=pk)
+    require(request, "procure")
+    form = ProductForm(request.POST, instance=product, buyer=request.organization)
+    if form.is_valid():
+        try:
+            services.product_update(
+                product=product,
+                name=form.cleaned_data["name"],
+                unit=form.cleaned_data["unit"],
+                category=form.cleaned_data["category"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Saved."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("pricing:product_detail", pk=product.pk)
+
+
+class MappingView(TenantTableView):
+    required_kind = BUYER
+    table_class = SupplierSkuTable
+    filterset_class = SupplierSkuFilter
+    template_name = "pricing/mapping.html"
+    export_name = "sku-mapping"
+
+    def scope(self, request):
+        return selectors.supplier_sku_list(buyer=request.organization)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_procure"] = self.request.membership.can("procure")
+        context["form"] = MappingForm(buyer=self.request.organization)
+        context["product_skus"] = selectors.product_list(buyer=self.request.organization).values_list("sku", "name")[
+            :500
+        ]
+        return context
+
+
+@organization_required
+@require_POST
+def mapping_set(request: HttpRequest) -> HttpResponse:
+    require_kind(request, BUYER)
+    require(request, "procure")
+    form = MappingForm(request.POST, buyer=request.organization)
+    if form.is_valid():
+        try:
+            services.mapping_set(
+                buyer=request.organization,
+                supplier=form.cleaned_data["supplier"],
+                supplier_sku=form.cleaned_data["supplier_sku"],
+                product=form.cleaned_data["product"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Mapped."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect(request.POST.get("next") or reverse("pricing:mapping"))
+
+
+@organization_required
+@require_POST
+def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    mapping = get_for(selectors.mapping_list(buyer=request.organization), pk=pk)
+    require(request, "procure")
+    services.mapping_delete(mapping=mapping)
+    messages.success(request, _("The mapping was removed."))
+    return redirect("pricing:mapping")
+
+
+class CompareView(TenantTableView):
+    """A category's products against every supplier's entry price (the lowest quantity break)."""
+
+    required_kind = BUYER
+    table_class = ComparisonTable
+    filterset_class = ProductFilter
+    template_name = "pricing/compare.html"
+    export_name = "price-comparison"
+    max_products = 200
+
+    def scope(self, request):
+        return selectors.product_list(buyer=request.organization)
+
+    def _comparison(self):
+        if not hasattr(self, "_compared"):
+            products = list(self.object_list[: self.max_products])
+            self._compared = selectors.price_comparison(buyer=self.request.organization, products=products)
+        return self._compared
+
+    def get_table_data(self):
+        return self._comparison()[1]
+
+    def get_table_kwargs(self):
+        suppliers = self._comparison()[0]
+        return {
+            "extra_columns": [
+                (f"s{supplier.pk}", tables.Column(verbose_name=supplier.name, default="—", orderable=False))
+                for supplier in suppliers
+            ]
+        }

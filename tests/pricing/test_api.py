@@ -1,0 +1,134 @@
+"""``/api/v1/price-lists/`` and ``/api/v1/offers/`` as CONTRACT.md states them."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from pricing.models import PriceList, PriceUpload
+from tests.pricing.factories import DATA, product, publish
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/price-lists/"
+
+
+@pytest.mark.parametrize(
+    ("name", "rows", "sku", "price"),
+    [
+        ("pricelist_ru_cp1251.csv", 8, "АРМ-12-А500", "61250.0000"),
+        ("pricelist_vi_utf8bom.csv", 6, "THEP-D10", "15250000.0000"),
+        ("pricelist_en_quantity_breaks.xlsx", 6, "BOLT-M8x40", "0.1800"),
+    ],
+)
+def test_it_publishes_each_sample_file(api, supplier, name, rows, sku, price):
+    client = api(supplier)
+    response = client.post(URL, {"file": SimpleUploadedFile(name, (DATA / name).read_bytes())}, format="multipart")
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert body == {"id": body["id"], "rows": rows, "status": "active"}
+    items = client.get(f"{URL}{body['id']}/items/").json()
+    assert items["count"] == rows
+    assert next(i["price"] for i in items["results"] if i["sku"] == sku) == price
+    assert PriceList.objects.get(pk=body["id"]).channel == "api"
+
+
+def test_it_rejects_the_broken_sample_with_row_errors(api, supplier):
+    response = api(supplier).post(
+        URL,
+        {"file": SimpleUploadedFile("b.csv", (DATA / "pricelist_broken.csv").read_bytes()), "currency": "USD"},
+        format="multipart",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert sorted({e["row"] for e in errors}) == [3, 4, 5, 6, 7, 8, 9, 10]
+    assert all(set(e) == {"row", "column", "message"} for e in errors)
+    assert not PriceList.objects.exists() and not PriceUpload.objects.exists()
+
+
+def test_it_publishes_json_items_for_one_buyer(api, supplier, buyer):
+    response = api(supplier).post(
+        URL,
+        {
+            "items": [
+                {"sku": "BOLT", "name": "Bolt", "unit": "pcs", "price": "0.20", "min_qty": "1"},
+                {"sku": "BOLT", "name": "Bolt", "unit": "pcs", "price": "0.15", "min_qty": "1000"},
+            ],
+            "currency": "USD",
+            "valid_from": "2026-01-01",
+            "buyer": buyer.slug,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    price_list = PriceList.objects.get()
+    assert (price_list.audience, price_list.currency, price_list.rows) == (buyer, "USD", 2)
+    detail = api(buyer).get(f"{URL}{price_list.pk}/").json()
+    assert detail["buyer"] == buyer.slug and detail["supplier"] == supplier.slug and detail["version"] == 1
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"items": [{"sku": "A", "name": "a", "price": "1,234"}], "currency": "USD"},
+        {"items": [], "currency": "USD"},
+        {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "USD", "colour": "red"},
+        {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "USD", "buyer": "no-such"},
+        {"currency": "USD"},
+    ],
+)
+def test_it_answers_400_and_stores_nothing(api, supplier, payload):
+    response = api(supplier).post(URL, payload, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
+    assert not PriceList.objects.exists() and not PriceUpload.objects.exists()
+
+
+def test_it_refuses_a_buyer_that_is_not_a_partner(api, supplier, outsider_buyer):
+    response = api(supplier).post(
+        URL, {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "USD", "buyer": outsider_buyer.slug},
+        format="json",
+    )  # fmt: skip
+    assert response.status_code == 400 and response.json()["errors"][0]["column"] == "buyer"
+
+
+def test_it_refuses_uploads_from_buyers(api, buyer):
+    response = api(buyer).post(URL, {"items": [], "currency": "USD"}, format="json")
+    assert response.status_code == 403
+
+
+def test_it_lists_what_each_side_may_see(api, buyer, supplier, supplier2, outsider_buyer):
+    own = publish(supplier)
+    other = publish(supplier2)
+    assert [r["id"] for r in api(supplier).get(URL).json()["results"]] == [own.pk]
+    assert {r["id"] for r in api(buyer).get(URL).json()["results"]} == {own.pk, other.pk}
+    assert api(outsider_buyer).get(URL).json()["count"] == 0
+    for org in (supplier2, outsider_buyer):
+        assert api(org).get(f"{URL}{own.pk}/").status_code == 404
+        assert api(org).get(f"{URL}{own.pk}/items/").status_code == 404
+
+
+def test_it_pages_the_items(api, supplier):
+    rows = [(f"S{i:03d}", f"n{i}", "pcs", "1", 1) for i in range(60)]
+    price_list = publish(supplier, rows)
+    page = api(supplier).get(f"{URL}{price_list.pk}/items/").json()
+    assert page["count"] == 60 and len(page["results"]) == 50 and page["next"]
+
+
+def test_it_finds_offers_cheapest_first(api, buyer, supplier, supplier2):
+    publish(supplier, [("A-1", "Арматура", "т", "120", 1), ("A-1", "Арматура", "т", "100", 10)])
+    publish(supplier2, [("ZZ", "Арматура", "т", "110", 1)])
+    product(buyer, sku="A-1", name="Арматура")
+    results = api(buyer).get("/api/v1/offers/", {"sku": "A-1"}).json()["results"]
+    assert [(r["supplier"], r["price"]) for r in results] == [
+        (supplier.slug, "100.0000"),
+        (supplier2.slug, "110.0000"),
+        (supplier.slug, "120.0000"),
+    ]
+    assert results[0]["min_qty"] == "10.000" and results[0]["supplier_sku"] == "A-1"
+    small = api(buyer).get("/api/v1/offers/", {"sku": "A-1", "quantity": "5"}).json()["results"]
+    assert [Decimal(r["price"]) for r in small] == [Decimal("110"), Decimal("120")]
+
+
+def test_it_keeps_offers_for_buyers(api, supplier, buyer):
+    assert api(supplier).get("/api/v1/offers/", {"sku": "A"}).status_code == 403
+    assert api(buyer).get("/api/v1/offers/").status_code == 400

@@ -1,0 +1,52 @@
+"""A supplier uploads the cp1251 sample, checks the preview, publishes; the buyer sees the prices."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from pricing.models import PriceList
+from tests.factories import PASSWORD
+from tests.pricing.factories import publish
+
+pytestmark = pytest.mark.browser
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+
+
+def _login(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
+def test_it_uploads_previews_publishes_and_the_buyer_sees_the_prices(new_page, buyer, alice, supplier, sam):
+    publish(supplier, [("АРМ-12-А500", "Арматура А500С д.12 мм", "т", "58000.00", 1)])
+    supplier_page, buyer_page = new_page(), new_page()
+    _login(buyer_page, alice.email)
+    buyer_page.goto("/pricing/offers/?q=АРМ-12")
+    assert "58000.0000" in buyer_page.locator("table").inner_text()
+
+    _login(supplier_page, sam.email)
+    supplier_page.goto("/pricing/")
+    supplier_page.get_by_role("link", name="Upload a price list").first.click()
+    supplier_page.set_input_files("input[name=file]", str(DATA / "pricelist_ru_cp1251.csv"))
+    supplier_page.get_by_role("button", name="Check the file").click()
+    supplier_page.wait_for_url(re.compile(r"/pricing/uploads/\d+/$"))
+    assert supplier_page.locator("[data-count=rows]").inner_text() == "8"
+    assert supplier_page.locator("[data-count=errors]").inner_text() == "0"
+    preview = supplier_page.locator("#preview").inner_text()
+    assert "АРМ-12-А500" in preview and "61250.00" in preview and "Цемент М400" in preview
+    assert "1 prices up" in supplier_page.locator("main").inner_text()
+
+    supplier_page.locator("#publish").click()
+    supplier_page.wait_for_url(re.compile(r"/pricing/lists/\d+/$"))
+    assert "v2" in supplier_page.locator("h1").inner_text()
+    assert PriceList.objects.get(status="active").rows == 8
+
+    buyer_page.reload()
+    offers = buyer_page.locator("table").inner_text()
+    assert "61250.0000" in offers and "58000.0000" not in offers
+    buyer_page.goto("/pricing/offers/?q=Цемент")
+    assert "412.5000" in buyer_page.locator("table").inner_text()

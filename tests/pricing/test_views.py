@@ -1,0 +1,303 @@
+"""Pages: the happy path, ownership (404), role (403), wrong method (405), query ceilings."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from pricing.models import PriceList, PriceUpload, SkuMapping, UploadStatus
+from tests import factories as core
+from tests.pricing.factories import DATA, csv_bytes, product, publish, upload
+
+pytestmark = pytest.mark.django_db
+
+
+def _post_file(client, name: str, data: bytes, **fields):
+    return client.post(reverse("pricing:upload"), {"file": SimpleUploadedFile(name, data), "mode": "full", **fields})
+
+
+def test_it_uploads_previews_and_publishes_a_cp1251_file(login, sam, buyer):
+    client = login(sam)
+    response = _post_file(client, "pricelist_ru_cp1251.csv", (DATA / "pricelist_ru_cp1251.csv").read_bytes())
+    assert response.status_code == 302
+    item = PriceUpload.objects.get()
+    assert item.status == UploadStatus.READY
+    page = client.get(response.url).content.decode()
+    assert "АРМ-12-А500" in page and "61250.00" in page
+    assert "Publish" in page
+    assert not PriceList.objects.published().exists()
+    response = client.post(reverse("pricing:upload_publish", args=[item.pk]))
+    price_list = PriceList.objects.get(status="active")
+    assert response.url == reverse("pricing:list_detail", args=[price_list.pk])
+    assert price_list.rows == 8 and price_list.currency == "RUB" and price_list.channel == "web"
+    assert price_list.uploaded_by == sam
+    page = client.get(response.url).content.decode()
+    assert "АРМ-12-А500" in page
+
+
+def test_it_shows_every_error_of_the_broken_file_and_publishes_nothing(login, sam):
+    client = login(sam)
+    response = _post_file(client, "pricelist_broken.csv", (DATA / "pricelist_broken.csv").read_bytes(), currency="USD")
+    item = PriceUpload.objects.get()
+    assert item.status == UploadStatus.INVALID
+    page = client.get(response.url).content.decode()
+    assert "Download the bad rows" in page and "call us" in page
+    assert sorted({e["row"] for e in item.errors}) == [3, 4, 5, 6, 7, 8, 9, 10]
+    response = client.post(reverse("pricing:upload_publish", args=[item.pk]))
+    assert response.status_code == 302
+    assert not PriceList.objects.exists()
+
+
+def test_it_downloads_the_bad_rows(login, sam):
+    client = login(sam)
+    _post_file(client, "pricelist_broken.csv", (DATA / "pricelist_broken.csv").read_bytes(), currency="USD")
+    item = PriceUpload.objects.get()
+    response = client.get(reverse("pricing:upload_errors", args=[item.pk]))
+    assert response["Content-Type"].startswith("text/csv")
+    body = response.content.decode()
+    assert "NEG-1" in body and "call us" in body and "OK-1,Good row" not in body
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("empty.csv", b"", "empty"),
+        ("binary.csv", bytes(range(256)) * 20, "not"),
+        ("header-only.csv", b"SKU;Name;Price\n", "no price rows"),
+    ],
+)
+def test_it_rejects_bad_files_with_a_clear_message(login, sam, name, data, message):
+    client = login(sam)
+    response = _post_file(client, name, data, currency="RUB")
+    assert not PriceList.objects.published().exists()
+    if response.status_code == 200:  # refused by the form itself
+        assert message.lower() in response.content.decode().lower()
+    else:
+        item = PriceUpload.objects.get()
+        assert item.status == UploadStatus.INVALID
+        text = " ".join(e["message"] for e in item.errors).lower()
+        assert message.lower() in text
+        assert not PriceList.objects.exists()
+
+
+def test_it_refuses_a_file_over_the_size_limit(login, sam, settings):
+    settings.PRICE_LIST_MAX_BYTES = 100
+    client = login(sam)
+    response = _post_file(client, "big.csv", csv_bytes([("A", "x" * 200, "pcs", "1", 1)]))
+    assert response.status_code == 200
+    assert "the limit is" in response.content.decode()
+    assert not PriceUpload.objects.exists()
+
+
+def test_it_offers_only_active_partner_buyers_in_the_form(login, sam, outsider_buyer):
+    client = login(sam)
+    response = _post_file(
+        client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB", buyer=outsider_buyer.slug
+    )
+    assert response.status_code == 200
+    assert not PriceUpload.objects.exists()
+
+
+def test_it_remaps_columns_and_remembers_them(login, sam, supplier):
+    client = login(sam)
+    data = b"Code;Title;Cost\nA-1;Bolt;1.50\n"
+    _post_file(client, "odd.csv", data, currency="USD")
+    item = PriceUpload.objects.get()
+    assert item.status == UploadStatus.INVALID  # no name column recognised
+    response = client.post(
+        reverse("pricing:upload_remap", args=[item.pk]),
+        {"map_sku": "Code", "map_name": "Title", "map_price": "Cost"},
+    )
+    item.refresh_from_db()
+    assert response.status_code == 302 and item.status == UploadStatus.READY, item.errors
+    _post_file(client, "odd2.csv", b"Code;Title;Cost\nB-2;Nut;2.00\n", currency="USD")
+    again = PriceUpload.objects.exclude(pk=item.pk).get()
+    assert again.status == UploadStatus.READY
+    assert again.mapping["name"] == "Title"
+
+
+def test_it_reports_status_as_json(login, sam, supplier):
+    item = upload(supplier, actor=sam)
+    response = login(sam).get(reverse("pricing:upload_status", args=[item.pk]))
+    assert response.json()["status"] == "ready" and response.json()["done"] is True
+
+
+def test_it_queues_big_files_for_the_worker(login, sam, settings):
+    settings.PRICE_LIST_INLINE_BYTES = 10
+    client = login(sam)
+    response = _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB")
+    item = PriceUpload.objects.get()
+    assert item.status == UploadStatus.QUEUED
+    page = client.get(response.url).content.decode()
+    assert "upload-progress" in page
+    from django.core.management import call_command
+
+    call_command("process_price_uploads", "--once")
+    item.refresh_from_db()
+    assert item.status == UploadStatus.READY
+
+
+def test_it_discards_an_upload(login, sam, supplier):
+    item = upload(supplier, actor=sam)
+    login(sam).post(reverse("pricing:upload_discard", args=[item.pk]))
+    item.refresh_from_db()
+    assert item.status == UploadStatus.DISCARDED
+    assert not PriceList.objects.exists()
+
+
+# --- ownership, roles, methods -------------------------------------------------------------------
+
+
+def test_it_checks_ownership_of_uploads(login, supplier, sue, olga):
+    item = upload(supplier)
+    for user in (sue, olga):
+        client = login(user)
+        for name in ("upload_detail", "upload_status", "upload_errors"):
+            assert client.get(reverse(f"pricing:{name}", args=[item.pk])).status_code == 404
+        for name in ("upload_publish", "upload_discard", "upload_remap"):
+            assert client.post(reverse(f"pricing:{name}", args=[item.pk])).status_code == 404
+    item.refresh_from_db()
+    assert item.status == UploadStatus.READY
+
+
+def test_it_checks_ownership_of_price_lists(login, supplier, buyer, sue, oscar, olga, alice):
+    price_list = publish(supplier)
+    own = publish(supplier, audience=buyer)
+    for user in (sue, oscar, olga):
+        client = login(user)
+        assert client.get(reverse("pricing:list_detail", args=[price_list.pk])).status_code == 404
+        assert client.get(reverse("pricing:list_changes", args=[own.pk])).status_code == 404
+    assert login(alice).get(reverse("pricing:list_detail", args=[own.pk])).status_code == 200
+
+
+def test_it_hides_a_list_offered_to_another_buyer(login, supplier, sam, outsider_buyer, oscar):
+    from marketplace.services import partnership_connect
+
+    partnership_connect(buyer=outsider_buyer, supplier=supplier)
+    private = publish(supplier, audience=outsider_buyer)
+    other = core.member(core.BuyerFactory(), "owner", "x@x.test")
+    assert login(other).get(reverse("pricing:list_detail", args=[private.pk])).status_code == 404
+    assert login(oscar).get(reverse("pricing:list_detail", args=[private.pk])).status_code == 200
+
+
+def test_it_requires_the_supplier_kind_to_upload(login, alice):
+    assert login(alice).get(reverse("pricing:upload")).status_code == 403
+
+
+def test_it_requires_procurement_to_edit_the_catalog(login, rita, mary, buyer):
+    for user in (rita, mary):
+        response = login(user).post(reverse("pricing:product_create"), {"sku": "P", "name": "x"})
+        assert response.status_code == 403
+    item = product(buyer)
+    assert login(rita).post(reverse("pricing:product_update", args=[item.pk]), {"name": "y"}).status_code == 403
+    assert login(rita).get(reverse("pricing:product_detail", args=[item.pk])).status_code == 200
+
+
+def test_it_requires_the_buyer_kind_for_offers(login, sam):
+    client = login(sam)
+    for name in ("offers", "catalog", "mapping", "compare"):
+        assert client.get(reverse(f"pricing:{name}")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("name", "method"),
+    [("upload_publish", "get"), ("upload_discard", "get"), ("upload_remap", "get"), ("upload_status", "post")],
+)
+def test_it_refuses_wrong_methods_on_uploads(login, sam, supplier, name, method):
+    item = upload(supplier)
+    assert getattr(login(sam), method)(reverse(f"pricing:{name}", args=[item.pk])).status_code == 405
+
+
+def test_it_refuses_wrong_methods_on_pages(login, sam, alice):
+    assert login(sam).post(reverse("pricing:index")).status_code == 405
+    assert login(alice).get(reverse("pricing:product_create")).status_code == 405
+    assert login(alice).get(reverse("pricing:mapping_set")).status_code == 405
+    assert login(alice).post(reverse("pricing:offers")).status_code == 405
+
+
+# --- buyer pages ---------------------------------------------------------------------------------
+
+
+def test_it_shows_offers_cheapest_first(login, alice, buyer, supplier, supplier2):
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1)])
+    publish(supplier2, [("ARM12", "Арматура 12 мм", "т", "99.00", 1)])
+    page = login(alice).get(reverse("pricing:offers") + "?q=Арматура").content.decode()
+    assert page.index("99.0000") < page.index("120.0000")
+
+
+def test_it_shows_offers_for_a_product_across_suppliers(login, paul, buyer, supplier, supplier2):
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1), ("A-1", "Арматура 12 мм", "т", "110.00", 10)])
+    publish(supplier2, [("ARM12", "Арматура  12мм", "т", "99.00", 1)])
+    item = product(buyer, sku="A-1", name="Арматура 12 мм")
+    page = login(paul).get(reverse("pricing:product_detail", args=[item.pk])).content.decode()
+    assert "120.0000" in page and "110.0000" in page
+    assert SkuMapping.objects.filter(product=item, supplier=supplier, source="sku").exists()
+
+
+def test_it_maps_a_supplier_sku_by_hand(login, paul, buyer, supplier2):
+    publish(supplier2, [("ZZ-1", "Something else", "pcs", "5", 1)])
+    item = product(buyer, sku="MY-1", name="My bolt")
+    client = login(paul)
+    response = client.post(
+        reverse("pricing:mapping_set"), {"supplier": supplier2.slug, "supplier_sku": "ZZ-1", "product": "MY-1"}
+    )
+    assert response.status_code == 302
+    mapping = SkuMapping.objects.get(product=item)
+    assert mapping.source == "manual"
+    page = client.get(reverse("pricing:product_detail", args=[item.pk])).content.decode()
+    assert "5.0000" in page
+    client.post(reverse("pricing:mapping_delete", args=[mapping.pk]))
+    assert not SkuMapping.objects.exists()
+
+
+def test_it_refuses_to_map_onto_an_outsider_supplier(login, paul, buyer, outsider_supplier):
+    product(buyer, sku="MY-1", name="My bolt")
+    login(paul).post(
+        reverse("pricing:mapping_set"),
+        {"supplier": outsider_supplier.slug, "supplier_sku": "ZZ-1", "product": "MY-1"},
+    )
+    assert not SkuMapping.objects.exists()
+
+
+def test_it_compares_a_category(login, alice, buyer, supplier, supplier2):
+    category = core.CategoryFactory(buyer=buyer, name="Steel")
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1)])
+    publish(supplier2, [("A-1", "Арматура 12 мм", "т", "99.00", 1)])
+    product(buyer, sku="A-1", name="Арматура 12 мм", category=category)
+    client = login(alice)
+    page = client.get(reverse("pricing:compare") + f"?category={category.pk}").content.decode()
+    assert "Steel Works" in page and "Bolt House" in page and "99 RUB · Bolt House" in page
+    export = client.get(reverse("pricing:compare") + f"?category={category.pk}&_export=csv")
+    assert "99 RUB" in export.content.decode()
+
+
+def test_it_exports_offers(login, alice, supplier):
+    publish(supplier)
+    response = login(alice).get(reverse("pricing:offers") + "?_export=xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxml")
+
+
+@pytest.mark.parametrize("rows", [2, 30])
+def test_it_keeps_list_queries_bounded(login, alice, sam, buyer, supplier, django_assert_max_num_queries, rows):
+    data = [(f"S-{i}", f"Name {i}", "pcs", f"{i + 1}.00", 1) for i in range(rows)]
+    price_list = publish(supplier, data)
+    publish(supplier, data[:-1])
+    for i in range(3):
+        product(buyer, sku=f"S-{i}", name=f"Name {i}")
+    buyer_client = login(alice)
+    for url in (
+        reverse("pricing:offers"),
+        reverse("pricing:catalog"),
+        reverse("pricing:mapping"),
+        reverse("pricing:index"),
+        reverse("pricing:list_detail", args=[price_list.pk]),
+        reverse("pricing:list_changes", args=[price_list.pk]),
+        reverse("pricing:compare"),
+    ):
+        with django_assert_max_num_queries(14):
+            assert buyer_client.get(url).status_code == 200
+    with django_assert_max_num_queries(24):  # the home page holds every app's dashboard card
+        assert buyer_client.get(reverse("home")).status_code == 200
+    supplier_client = login(sam)
+    for url, ceiling in ((reverse("pricing:index"), 16), (reverse("home"), 24)):
+        with django_assert_max_num_queries(ceiling):
+            assert supplier_client.get(url).status_code == 200
