@@ -219,6 +219,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStateEnum": "cabinet.models.OrderState",
+        "OrderChannelEnum": "cabinet.models.OrderChannel",
+        "ComplaintStateEnum": "cabinet.models.ComplaintState",
+        "PriceListChannelEnum": "pricing.models.Channel",
+        "PriceListStatusEnum": "pricing.models.PriceListStatus",
+        "OrganizationKindEnum": "marketplace.models.OrganizationKind",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"

@@ -145,7 +145,8 @@ def _rows(category: int, language: int, prefix: str, rng: random.Random, factor:
     places = Decimal("1") if currency == "VND" else Decimal("0.01")
     items = []
     for position, name, unit, usd in _goods(category, language):
-        price = (usd * rate * factor * Decimal(str(round(rng.uniform(0.9, 1.1), 3)))).quantize(places)
+        raw = usd * rate * factor * Decimal(str(round(rng.uniform(0.9, 1.1), 3)))
+        price = raw.quantize(places if raw >= 1 else Decimal("0.0001"))
         sku = f"{prefix}-{category}{position:03d}"
         items.append({"sku": sku, "name": name, "unit": unit, "price": str(price), "min_qty": "1"})
         if position % 3 == 0:  # quantity breaks: cheaper by the pallet and by the truck
@@ -155,7 +156,8 @@ def _rows(category: int, language: int, prefix: str, rng: random.Random, factor:
                         "sku": sku,
                         "name": name,
                         "unit": unit,
-                        "price": str((price * off).quantize(places)),
+                        # fasteners cost fractions of a cent: keep four places below one unit
+                        "price": str((price * off).quantize(places if price >= 1 else Decimal("0.0001"))),
                         "min_qty": qty,
                     }
                 )
