@@ -73,7 +73,9 @@ def run_once(path: Path, supplier, user, label: str) -> dict:
 
     started = time.perf_counter()
     with path.open("rb") as handle:
-        upload = services.price_upload_create(supplier=supplier, actor=user, file=File(handle, name=path.name))
+        upload = services.price_upload_create(
+            supplier=supplier, actor=user, file=File(handle, name=path.name), claim=True
+        )
     kept = time.perf_counter()
     upload = services.price_upload_process(upload=upload)
     staged = time.perf_counter()

@@ -19,10 +19,12 @@ from rest_framework.settings import api_settings
 
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
-from marketplace.models import Organization, OrganizationKind
+from marketplace.models import Organization
+from marketplace.selectors import active_suppliers
 
 from . import selectors, services
 from .models import Complaint, Order, OrderChannel, OrderEvent, OrderLine, OrderState
+from .money import currency_code
 
 # -- output ----------------------------------------------------------------------------------------
 
@@ -148,9 +150,17 @@ class OrderLineInputSerializer(StrictSerializerMixin, serializers.Serializer):
 class OrderCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     supplier = serializers.SlugField(help_text="The supplier's slug.")
     lines = serializers.ListField(child=OrderLineInputSerializer(), min_length=1, max_length=1000)
-    currency = serializers.CharField(min_length=3, max_length=3, required=False)
+    currency = serializers.CharField(
+        min_length=3, max_length=3, required=False, help_text="Three letters A–Z (ISO 4217), e.g. RUB."
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     wanted_date = serializers.DateField(required=False, allow_null=True)
+
+    def validate_currency(self, value: str) -> str:
+        code = currency_code(value)
+        if code is None:
+            raise serializers.ValidationError(_("Give a currency code of three letters A–Z, like RUB."))
+        return code
 
 
 class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -158,10 +168,16 @@ class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
 
 
+MAX_POSITION = 2**31 - 1  # line positions are PositiveIntegerField
+
+
 class ComplaintCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     reason = serializers.CharField(max_length=10000)
     lines = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, help_text="Positions of the affected lines."
+        child=serializers.IntegerField(min_value=1, max_value=MAX_POSITION),
+        required=False,
+        max_length=1000,
+        help_text="Positions of the affected lines.",
     )
 
 
@@ -218,9 +234,13 @@ def _order_create(request: Request) -> Response:
     serializer = OrderCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
-    supplier = Organization.objects.filter(slug=data["supplier"], kind=OrganizationKind.SUPPLIER).first()
+    # Looked up only among this buyer's active partners: another tenant's supplier and a slug nobody
+    # has get the same answer, which names nothing but the slug given.
+    supplier = active_suppliers(buyer=request.organization).filter(slug=data["supplier"]).first()
     if supplier is None:
-        raise serializers.ValidationError({"supplier": [_("No supplier “%(slug)s”.") % {"slug": data["supplier"]}]})
+        raise serializers.ValidationError(
+            {"supplier": [_("No active supplier “%(slug)s”.") % {"slug": data["supplier"]}]}
+        )
     order = services.order_create(
         buyer=request.organization,
         supplier=supplier,

@@ -35,11 +35,11 @@ from .models import (
     RfqLine,
     RfqState,
 )
+from .money import money, unit_price
 from .transitions import STATE_TIMESTAMP
 
 DEMO_REF = "demo:"
 SUPPLIERS_PER_BUYER = 9
-CENT = Decimal("0.01")
 
 # Fallback products by the supplier's category, when the supplier has no published price list yet.
 CATALOG = {
@@ -152,7 +152,7 @@ def _products(supplier: Organization, buyer: Organization) -> list[tuple[str, st
         return unique
     currency = "VND" if buyer.slug == "mekong-build" else "RUB"
     factor = Decimal("310") if currency == "VND" else Decimal("1")
-    return [(s, n, u, (Decimal(p) * factor).quantize(CENT), currency) for s, n, u, p in CATALOG[_kind_of(supplier)]]
+    return [(s, n, u, money(Decimal(p) * factor), currency) for s, n, u, p in CATALOG[_kind_of(supplier)]]
 
 
 def _people(organization: Organization, permission: str):
@@ -244,7 +244,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
         for step, gap in zip(road, gaps, strict=True):
             at = at + gap
             moments.append((step, at))
-        total = sum(((q * p).quantize(CENT) for _s, _n, _u, q, p, _c in lines), Decimal("0"))
+        total = sum((money(q * p) for _s, _n, _u, q, p, _c in lines), Decimal("0"))
         order = Order(
             buyer=buyer,
             supplier=supplier,
@@ -286,7 +286,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
                     unit=unit,
                     quantity=quantity,
                     price=price,
-                    amount=(quantity * price).quantize(CENT),
+                    amount=money(quantity * price),
                 )
             )
         events.append(
@@ -341,7 +341,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
                         answer=answer if answered else "",
                         answered_at=moment + dt.timedelta(hours=6) if answered and answer else None,
                         resolution=resolution,
-                        compensation=(order.total * Decimal("0.05")).quantize(CENT)
+                        compensation=money(order.total * Decimal("0.05"))
                         if resolution == ComplaintResolution.COMPENSATED
                         else None,
                         resolved_at=moments[-1][1] - dt.timedelta(minutes=5) if resolved else None,
@@ -445,10 +445,8 @@ def _seed_rfqs(rng, buyer, suppliers, rfq_orders, buyer_people, now) -> None:
     for spec in specs:
         rfq, lines, quotes = spec[0], spec[1], spec[2]
         for supplier, factor, state, _order in quotes:
-            prices = [(line.price * factor).quantize(Decimal("0.0001")) for line in lines]
-            total = sum(
-                ((p * line.quantity).quantize(CENT) for p, line in zip(prices, lines, strict=True)), Decimal("0")
-            )
+            prices = [unit_price(line.price * factor) for line in lines]
+            total = sum((money(p * line.quantity) for p, line in zip(prices, lines, strict=True)), Decimal("0"))
             quote = Quote(
                 rfq=rfq,
                 supplier=supplier,
@@ -489,7 +487,7 @@ def _seed_proposals(rng, buyer, suppliers, now) -> None:
                 sku=f"{sku}-NEW" if i % 2 == 0 else sku,
                 name=name if i % 2 else f"{name} (new)",
                 unit=unit,
-                price=(price * Decimal("0.93")).quantize(Decimal("0.0001")),
+                price=unit_price(price * Decimal("0.93")),
                 currency=currency,
                 comment="Volume discount for a 12-month contract." if i % 2 else "New product line.",
                 state=ProposalState.OPEN if i < 3 else ProposalState.DECLINED,

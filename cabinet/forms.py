@@ -3,11 +3,51 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .documents import ACCEPTED_HINT
-from .models import ComplaintResolution, ProposalKind
+from .models import MAX_LEAD_TIME_DAYS, ComplaintResolution, ProposalKind
+from .money import currency_code
+
+MAX_ID = 2**63 - 1  # the largest primary key any database here stores
+
+
+def is_id(value) -> bool:
+    """Whether ``value`` (an int or the text of one) can be a primary key: a whole number 1..MAX_ID."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, str):
+        value = value.strip()
+        if not (value.isascii() and value.isdigit()):
+            return False
+        value = int(value)
+    return isinstance(value, int) and 1 <= value <= MAX_ID
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice by id that refuses anything not an id (``abc``, 10**20) with a form error
+    before asking the database (SQLite cannot even compare with integers past 2**63 - 1)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not is_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super()._check_values(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """A choice by id that refuses anything not an id before asking the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not isinstance(value, Model) and not is_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+            )
+        return super().to_python(value)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -39,7 +79,13 @@ class CurrencyField(forms.CharField):
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
-        return super().clean(value).upper()
+        value = super().clean(value)
+        if value in self.empty_values:
+            return value
+        code = currency_code(value)
+        if code is None:
+            raise forms.ValidationError(_("Give a currency code of three letters A–Z, like RUB."), code="currency")
+        return code
 
 
 class LineForm(forms.Form):
@@ -80,7 +126,7 @@ def filled_lines(formset) -> list[dict]:
 
 
 class OrderForm(forms.Form):
-    supplier = forms.ModelChoiceField(queryset=None, label=_("Supplier"))
+    supplier = IdChoiceField(queryset=None, label=_("Supplier"))
     from_price_list = forms.BooleanField(
         label=_("Price the lines from the supplier's price list"),
         required=False,
@@ -99,7 +145,7 @@ class OrderForm(forms.Form):
 class RfqForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    suppliers = forms.ModelMultipleChoiceField(queryset=None, label=_("Suppliers"), widget=forms.CheckboxSelectMultiple)
+    suppliers = IdsChoiceField(queryset=None, label=_("Suppliers"), widget=forms.CheckboxSelectMultiple)
     deadline = forms.DateTimeField(
         label=_("Answer by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )
@@ -116,7 +162,9 @@ class RfqForm(forms.Form):
 class QuoteForm(forms.Form):
     """One price per line of the request, plus the terms."""
 
-    lead_time_days = forms.IntegerField(label=_("Lead time, days"), min_value=0, required=False)
+    lead_time_days = forms.IntegerField(
+        label=_("Lead time, days"), min_value=0, max_value=MAX_LEAD_TIME_DAYS, required=False
+    )
     valid_until = forms.DateField(
         label=_("Valid until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -163,7 +211,7 @@ class TransitionForm(forms.Form):
 
 class ComplaintForm(forms.Form):
     reason = forms.CharField(label=_("What is wrong"), widget=forms.Textarea(attrs={"rows": 3}))
-    lines = forms.ModelMultipleChoiceField(
+    lines = IdsChoiceField(
         queryset=None, required=False, label=_("Affected lines"), widget=forms.CheckboxSelectMultiple
     )
     files = MultipleFileField(label=_("Documents"))
@@ -189,7 +237,7 @@ class ComplaintResolveForm(forms.Form):
 
 
 class ProposalForm(forms.Form):
-    buyer = forms.ModelChoiceField(queryset=None, label=_("Buyer"))
+    buyer = IdChoiceField(queryset=None, label=_("Buyer"))
     kind = forms.ChoiceField(label=_("Kind"), choices=ProposalKind.choices)
     sku = forms.CharField(label=_("SKU"), max_length=100)
     name = forms.CharField(label=_("Product"), max_length=300)

@@ -20,10 +20,13 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Organization
 
+from .money import money
+
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
 UNIT_PRICE = {"max_digits": 18, "decimal_places": 4}  # as price lists quote them (bolts at 0.0450)
 POSITIVE = [MinValueValidator(Decimal("0.001"), message=_("The quantity must be greater than zero."))]
+MAX_LEAD_TIME_DAYS = 3650  # ten years: anything longer is a typo
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("A price cannot be negative."))]
 
 
@@ -177,7 +180,7 @@ class QuoteLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return (self.price * self.rfq_line.quantity).quantize(Decimal("0.01"))
+        return money(self.price * self.rfq_line.quantity)
 
 
 class ProposalKind(models.TextChoices):

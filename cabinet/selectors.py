@@ -3,10 +3,10 @@ organization may see (anything else is a 404 upstream)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from marketplace.models import Organization
+from marketplace.models import Organization, Partnership
 
 from .models import (
     Comment,
@@ -68,18 +68,28 @@ def _events():
     return OrderEvent.objects.select_related("actor", "organization").order_by("created_at", "id")
 
 
+def _rfqs_of_supplier(organization: Organization) -> QuerySet[RequestForQuotation]:
+    """Requests sent to a supplier that it may still see: those of buyers it actively works with, and
+    those it answered (its own quote stays readable after the partnership ends)."""
+    active = Partnership.objects.active().filter(buyer=OuterRef("buyer_id"), supplier=organization)
+    answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
+    return RequestForQuotation.objects.filter(Q(Exists(active)) | Q(Exists(answered)), suppliers=organization)
+
+
 def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestForQuotation]:
+    """A buyer's requests with how many suppliers were asked and how many quoted; a supplier's with
+    only its own answer (``own_answer``: its quote's state, or None) — never its rivals' numbers."""
     if organization.is_buyer:
-        queryset = RequestForQuotation.objects.filter(buyer=organization)
-    else:
-        queryset = RequestForQuotation.objects.filter(suppliers=organization)
-    queryset = (
-        queryset.select_related("buyer")
-        .annotate(
-            lines_count=Count("lines", distinct=True),
+        queryset = RequestForQuotation.objects.filter(buyer=organization).annotate(
             answers_count=Count("quotes", distinct=True, filter=Q(quotes__state=QuoteState.SUBMITTED)),
             suppliers_count=Count("suppliers", distinct=True),
         )
+    else:
+        own = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization).values("state")[:1]
+        queryset = _rfqs_of_supplier(organization).annotate(own_answer=Subquery(own))
+    queryset = (
+        queryset.select_related("buyer")
+        .annotate(lines_count=Count("lines", distinct=True))
         .order_by("-created_at", "-id")
     )
     if filters is not None:
@@ -93,7 +103,7 @@ def rfq_get(*, organization: Organization, pk) -> RequestForQuotation | None:
     if organization.is_buyer:
         queryset = RequestForQuotation.objects.filter(buyer=organization)
     else:
-        queryset = RequestForQuotation.objects.filter(suppliers=organization)
+        queryset = _rfqs_of_supplier(organization)
     return queryset.select_related("buyer").filter(pk=pk).first()
 
 
@@ -141,15 +151,11 @@ def complaint_get(*, organization: Organization, pk) -> Complaint | None:
 
 def document_list(*, organization: Organization) -> QuerySet[Document]:
     """Documents this organization may download: it is the buyer or the supplier involved, or a
-    request's own file and the request was sent to it."""
-    sent_to_it = RequestForQuotation.suppliers.through.objects.filter(
-        requestforquotation_id=OuterRef("rfq_id"), organization_id=organization.pk
-    )
-    return Document.objects.filter(
-        Q(buyer=organization)
-        | Q(supplier=organization)
-        | Q(supplier__isnull=True, rfq__isnull=False) & Q(Exists(sent_to_it))
-    )
+    request's own file and the supplier may see that request (see ``rfq_list``)."""
+    visible = Q()
+    if organization.is_supplier:
+        visible = Q(supplier__isnull=True, rfq__in=_rfqs_of_supplier(organization).values("pk"))
+    return Document.objects.filter(Q(buyer=organization) | Q(supplier=organization) | visible)
 
 
 def comment_list(*, order: Order | None = None, rfq: RequestForQuotation | None = None, organization, supplier=None):
@@ -176,8 +182,10 @@ def waiting_for(*, organization: Organization) -> dict:
     now = timezone.now()
     if organization.is_supplier:
         answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
+        active = Partnership.objects.active().filter(buyer=OuterRef("buyer_id"), supplier=organization)
         rfqs = (
             RequestForQuotation.objects.filter(suppliers=organization, state=RfqState.OPEN, deadline__gt=now)
+            .filter(Exists(active))
             .exclude(Exists(answered))
             .select_related("buyer")
             .order_by("deadline")

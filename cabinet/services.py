@@ -25,6 +25,7 @@ from marketplace.selectors import is_active_partner
 from . import documents as doc_rules
 from .models import (
     CHANNEL_PREFIX,
+    MAX_LEAD_TIME_DAYS,
     Comment,
     Complaint,
     ComplaintResolution,
@@ -47,11 +48,9 @@ from .models import (
     RfqLine,
     RfqState,
 )
+from .money import currency_code, money, unit_price
 from .notifications import notify
 from .transitions import BUYER, STATE_TIMESTAMP, SUPPLIER, Move, find, moves_from
-
-CENT = Decimal("0.01")
-UNIT = Decimal("0.0001")
 
 
 class TransitionNotAllowed(ValidationError):
@@ -101,7 +100,16 @@ def _price(value: Any, *, line: int | None, field: str = "lines") -> Decimal:
         raise ValidationError({field: where_line(line) + _("a price cannot be negative.")})
     if price >= Decimal("1e13"):
         raise ValidationError({field: where_line(line) + _("the amount %(p)s is out of range.") % {"p": price}})
-    return price.quantize(UNIT)
+    return unit_price(price)
+
+
+def _currency(value: Any, *, field: str = "currency") -> str:
+    code = currency_code(value)
+    if code is None:
+        raise ValidationError(
+            {field: _("“%(value)s” is not a currency code: give three letters A–Z, like RUB.") % {"value": value}}
+        )
+    return code
 
 
 def _side(order: Order, organization: Organization) -> str:
@@ -234,6 +242,7 @@ def order_create(
     checked first). Raises ValidationError, changing nothing.
     """
     _check_partners(buyer, supplier)
+    currency = _currency(currency) if currency not in (None, "") else None
     if channel not in OrderChannel.values:
         raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
     if not lines:
@@ -270,18 +279,18 @@ def order_create(
             unit=(unit or "pcs")[:20],
             quantity=quantity,
             price=price,
-            amount=(price * quantity).quantize(CENT),
+            amount=money(price * quantity),
         )
         if product_id:
             line.product_id = product_id
         prepared.append(line)
     if len(currencies) > 1:
         raise ValidationError({"lines": _("The price list prices these lines in several currencies.")})
-    if currency and currencies and currency.upper() not in currencies:
+    if currency and currencies and currency not in currencies:
         raise ValidationError(
-            {"currency": _("The price list is in %(c)s, not %(o)s.") % {"c": currencies.pop(), "o": currency.upper()}}
+            {"currency": _("The price list is in %(c)s, not %(o)s.") % {"c": currencies.pop(), "o": currency}}
         )
-    currency = (currency or (currencies.pop() if currencies else "RUB")).upper()
+    currency = currency or (_currency(currencies.pop()) if currencies else "RUB")
     now = timezone.now()
     order = Order(
         buyer=buyer,
@@ -470,8 +479,10 @@ def comment_add(
         if organization.pk == rfq.buyer_id:
             if supplier is None or not rfq.suppliers.filter(pk=supplier.pk).exists():
                 raise ValidationError(_("Choose which supplier's conversation to write in."))
+            _check_rfq_partners(rfq, supplier, as_buyer=True)
             other = supplier
         elif rfq.suppliers.filter(pk=organization.pk).exists():
+            _check_rfq_partners(rfq, organization)
             supplier = organization
             other = rfq.buyer
         else:
@@ -578,7 +589,7 @@ def rfq_create(
         buyer=buyer,
         title=title[:200],
         description=description or "",
-        currency=(currency or "RUB").upper(),
+        currency=_currency(currency or "RUB"),
         deadline=deadline,
         created_by=_person(actor),
     )
@@ -596,10 +607,22 @@ def rfq_create(
     return rfq
 
 
+def _check_rfq_partners(rfq: RequestForQuotation, supplier: Organization, *, as_buyer: bool = False) -> None:
+    """Answering a request and talking about it need an active partnership between the two."""
+    if is_active_partner(buyer=rfq.buyer, supplier=supplier):
+        return
+    if as_buyer:
+        message = _("%(org)s is no longer an active supplier of yours; its conversation is closed.")
+        raise ValidationError(message % {"org": supplier.name})
+    message = _("Your partnership with %(org)s is not active; you cannot answer or discuss its requests.")
+    raise ValidationError(message % {"org": rfq.buyer.name})
+
+
 def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization) -> RequestForQuotation:
-    locked = RequestForQuotation.objects.select_for_update().get(pk=rfq.pk)
+    locked = RequestForQuotation.objects.select_for_update().select_related("buyer").get(pk=rfq.pk)
     if not locked.suppliers.filter(pk=supplier.pk).exists():
         raise ValidationError(_("This request was not sent to you."))
+    _check_rfq_partners(locked, supplier)
     if locked.state != RfqState.OPEN:
         raise ValidationError(
             _("The request “%(title)s” is %(state)s; it takes no more answers.")
@@ -638,8 +661,10 @@ def quote_submit(
             {"prices": _("Give a price for every line (missing: %(lines)s).") % {"lines": ", ".join(map(str, missing))}}
         )
     priced = {line.pk: _price(prices[line.pk], line=line.position, field="prices") for line in rfq_lines}
-    if lead_time_days is not None and int(lead_time_days) < 0:
-        raise ValidationError({"lead_time_days": _("The lead time cannot be negative.")})
+    if lead_time_days is not None and not 0 <= int(lead_time_days) <= MAX_LEAD_TIME_DAYS:
+        raise ValidationError(
+            {"lead_time_days": _("The lead time must be 0 to %(max)s days.") % {"max": MAX_LEAD_TIME_DAYS}}
+        )
     if valid_until is not None and valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("The quote cannot be valid only in the past.")})
     checked = _validate_files(files)
@@ -653,7 +678,7 @@ def quote_submit(
     quote.comment = comment or ""
     quote.decline_reason = ""
     quote.currency = rfq.currency
-    quote.total = sum(((priced[line.pk] * line.quantity).quantize(CENT) for line in rfq_lines), Decimal("0"))
+    quote.total = sum((money(priced[line.pk] * line.quantity) for line in rfq_lines), Decimal("0"))
     quote.updated_at = now
     quote.full_clean()
     quote.save()
@@ -781,7 +806,7 @@ def proposal_create(
         name=name.strip()[:300],
         unit=(unit or "pcs").strip()[:20],
         price=_price(price, line=None, field="price"),
-        currency=(currency or "RUB").upper(),
+        currency=_currency(currency or "RUB"),
         comment=comment or "",
         created_by=_person(actor),
     )
@@ -818,6 +843,8 @@ def proposal_decide(
         )
     if not accept and not (comment or "").strip():
         raise ValidationError({"comment": _("Say why you decline.")})
+    if accept:
+        _check_partners(proposal.buyer, proposal.supplier)
     proposal.state = ProposalState.ACCEPTED if accept else ProposalState.DECLINED
     proposal.decision_comment = comment or ""
     proposal.decided_by = _person(actor)
@@ -941,7 +968,7 @@ def complaint_resolve(
     if compensation not in (None, ""):
         if resolution != ComplaintResolution.COMPENSATED:
             raise ValidationError({"compensation": _("A compensation amount goes only with “compensated”.")})
-        amount = _price(compensation, line=None, field="compensation").quantize(CENT)
+        amount = money(_price(compensation, line=None, field="compensation"))
     complaint.state = ComplaintState.RESOLVED
     complaint.resolution = resolution
     complaint.resolution_comment = comment or ""

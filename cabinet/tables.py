@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from .models import Complaint, Order, RequestForQuotation
+from .models import Complaint, Order, QuoteState, RequestForQuotation
 
 
 class PartnerColumn(tables.Column):
@@ -53,12 +53,16 @@ class OrderTable(_OrgTable):
 
 
 class RfqTable(_OrgTable):
+    """The buyer sees how many suppliers it asked and how many quoted; a supplier sees only its own
+    answer (the counts would tell it about its rivals)."""
+
     title = tables.Column(verbose_name=_("Title"), linkify=("cabinet:rfq_detail", {"pk": tables.A("pk")}))
     buyer = tables.Column(verbose_name=_("Buyer"), accessor="buyer__name")
     state = tables.Column(verbose_name=_("State"))
     lines_count = tables.Column(verbose_name=_("Lines"), attrs={"td": {"class": "number"}})
     suppliers_count = tables.Column(verbose_name=_("Suppliers"), attrs={"td": {"class": "number"}})
     answers_count = tables.Column(verbose_name=_("Quotes"), attrs={"td": {"class": "number"}})
+    own_answer = tables.Column(verbose_name=_("Your answer"), empty_values=())
     deadline = tables.DateTimeColumn(verbose_name=_("Answer by"), format="Y-m-d H:i")
     created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
 
@@ -71,12 +75,27 @@ class RfqTable(_OrgTable):
             "lines_count",
             "suppliers_count",
             "answers_count",
+            "own_answer",
             "deadline",
             "created_at",
         )
         order_by = ("-created_at",)
         order_by_field = "sort"
         empty_text = _("No requests yet.")
+
+    BUYER_ONLY = ("suppliers_count", "answers_count")
+    SUPPLIER_ONLY = ("own_answer",)
+
+    def __init__(self, *args, organization=None, **kwargs):
+        hidden = self.SUPPLIER_ONLY if organization is None or organization.is_buyer else self.BUYER_ONLY
+        kwargs["exclude"] = (*(kwargs.get("exclude") or ()), *hidden)
+        super().__init__(*args, organization=organization, **kwargs)
+
+    def render_own_answer(self, value):
+        return QuoteState(value).label if value else _("Not answered")
+
+    def value_own_answer(self, value):
+        return value or ""
 
 
 class ComplaintTable(_OrgTable):

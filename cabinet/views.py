@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.models import OrganizationKind
-from marketplace.selectors import active_buyers, active_suppliers
+from marketplace.selectors import active_buyers, active_suppliers, is_active_partner
 from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
 
 from . import selectors, services
@@ -34,6 +34,7 @@ from .forms import (
     RfqLineFormSet,
     TransitionForm,
     filled_lines,
+    is_id,
 )
 from .models import OrderChannel, OrderLine, QuoteState
 from .tables import ComplaintTable, OrderTable, RfqTable
@@ -132,6 +133,7 @@ def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": list(rfq.documents.all()),
         "comment_form": CommentForm(),
     }
+    comment_action = reverse("cabinet:rfq_comment", args=[rfq.pk])
     if is_buyer:
         recipients = list(rfq.suppliers.order_by("name"))
         thread = None
@@ -141,6 +143,10 @@ def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
         thread = thread or (recipients[0] if recipients else None)
         context["recipients"] = recipients
         context["thread_supplier"] = thread
+        # A supplier that is no longer an active partner: its conversation is read-only.
+        context["thread_closed"] = thread is not None and not is_active_partner(buyer=organization, supplier=thread)
+        if context["thread_closed"]:
+            comment_action = ""
         context["comments"] = (
             selectors.comment_list(rfq=rfq, organization=organization, supplier=thread) if thread else []
         )
@@ -159,9 +165,14 @@ def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
         own = quotes[0] if quotes else None
         context["own_quote"] = own
         context["comments"] = selectors.comment_list(rfq=rfq, organization=organization)
-        if rfq.is_open and (own is None or own.state in (QuoteState.SUBMITTED, QuoteState.DECLINED)):
+        # Past the partnership the supplier still reads what it answered, but answers and talks no more.
+        context["partner_inactive"] = not is_active_partner(buyer=rfq.buyer, supplier=organization)
+        if context["partner_inactive"]:
+            comment_action = ""
+        elif rfq.is_open and (own is None or own.state in (QuoteState.SUBMITTED, QuoteState.DECLINED)):
             context["quote_form"] = QuoteForm(rfq_lines=rfq_lines, quote=own)
             context["decline_form"] = DeclineForm()
+    context["comment_action"] = comment_action
     return render(request, "cabinet/rfq_detail.html", context)
 
 
@@ -238,7 +249,9 @@ def rfq_comment(request: HttpRequest, pk: int) -> HttpResponse:
     form = CommentForm(request.POST)
     supplier = None
     if request.organization.pk == rfq.buyer_id:
-        supplier = rfq.suppliers.filter(pk=request.POST.get("supplier") or 0).first()
+        chosen = request.POST.get("supplier", "")
+        # Not an id at all (“abc”, 10**20): no conversation is chosen, and the service says so.
+        supplier = rfq.suppliers.filter(pk=int(chosen)).first() if is_id(chosen) else None
     if form.is_valid():
         try:
             services.comment_add(

@@ -14,9 +14,10 @@ from rest_framework.response import Response
 
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
-from marketplace.models import Organization
+from marketplace.selectors import active_buyers
 
 from . import selectors, services
+from .forms import no_such_buyer
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
 
 
@@ -141,10 +142,12 @@ def price_lists(request: Request) -> Response:
     data = serializer.validated_data
     audience = None
     if data.get("buyer"):
-        audience = Organization.objects.buyers().filter(slug=data["buyer"]).first()
+        # Looked up only among this supplier's active partner buyers: another tenant's buyer gets the
+        # very answer an unknown slug gets, so the API never tells which slugs exist.
+        audience = active_buyers(supplier=organization).filter(slug=data["buyer"]).first()
         if audience is None:
             return Response(
-                {"errors": [{"row": None, "column": "buyer", "message": _("No such buyer.")}]},
+                {"errors": [{"row": None, "column": "buyer", "message": no_such_buyer(data["buyer"])}]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
     upload = data.get("file")
@@ -205,11 +208,12 @@ def price_list_items(request: Request, pk: int) -> Response:
 @api_view(["GET"])
 @permission_classes([IsBuyer])
 def offers(request: Request) -> Response:
-    """Offers across the buyer's suppliers' active price lists, cheapest first."""
+    """Offers across the buyer's suppliers' active price lists, cheapest first within each currency: grouped
+    by currency (the currency most offers are in first), never compared across currencies."""
     sku = (request.query_params.get("sku") or "").strip()
     if not sku:
         return Response({"sku": [_("Give the SKU to find offers for.")]}, status=status.HTTP_400_BAD_REQUEST)
-    items = selectors.offer_list(buyer=request.organization, sku=sku)
+    items = selectors.offer_list(buyer=request.organization, sku=sku, ordered=False)
     quantity = request.query_params.get("quantity")
     if quantity:
         field = serializers.DecimalField(max_digits=QTY_DIGITS, decimal_places=QTY_PLACES)
@@ -218,5 +222,5 @@ def offers(request: Request) -> Response:
         except serializers.ValidationError:
             return Response({"quantity": [_("Give the quantity as a number.")]}, status=status.HTTP_400_BAD_REQUEST)
     paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(items, request)
+    page = paginator.paginate_queryset(selectors.order_offers(items), request)
     return paginator.get_paginated_response(OfferSerializer(page, many=True).data)

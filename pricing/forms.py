@@ -14,6 +14,13 @@ ENCODINGS = [
     ("cp1252", "Windows-1252 (Western)"),
 ]
 DELIMITERS = [("", _("Detect")), (";", _("Semicolon ;")), (",", _("Comma ,")), ("tab", _("Tab"))]
+NO_SUCH_BUYER = _("No such buyer among your active partners: “%(value)s”.")
+
+
+def no_such_buyer(slug: str) -> str:
+    """The one answer for a buyer slug that is unknown, another supplier's, or not an active partner:
+    it names only what was sent, so it tells nothing about which organizations exist."""
+    return NO_SUCH_BUYER % {"value": slug}
 
 
 class UploadForm(forms.Form):
@@ -32,6 +39,7 @@ class UploadForm(forms.Form):
         required=False,
         empty_label=_("All my active buyers"),
         to_field_name="slug",
+        error_messages={"invalid_choice": NO_SUCH_BUYER},
     )
     mode = forms.ChoiceField(label=_("Upload"), choices=UploadMode.choices, initial=UploadMode.FULL)
     encoding = forms.ChoiceField(label=_("Encoding"), choices=ENCODINGS, required=False)

@@ -253,7 +253,10 @@ class PriceUpload(models.Model):
     draft = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     published = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads")
     created_at = models.DateTimeField(default=timezone.now)
+    # ``started_at`` is also the claim: a run writes to its upload only while status is
+    # "processing" and ``started_at`` is still the value its claim set (see services).
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)  # last sign of life of the run
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from marketplace.models import Organization, Partnership, PartnershipStatus
@@ -75,12 +77,19 @@ def _valid_on(day: dt.date) -> Q:
 
 
 def offer_list(
-    *, buyer: Organization, product: Product | None = None, sku: str | None = None, day: dt.date | None = None
+    *,
+    buyer: Organization,
+    product: Product | None = None,
+    sku: str | None = None,
+    day: dt.date | None = None,
+    ordered: bool = True,
 ) -> QuerySet[PriceItem]:
-    """Items of the buyer's effective price lists valid on ``day``, cheapest first.
+    """Items of the buyer's effective price lists valid on ``day``, cheapest first *within each
+    currency* (see ``order_offers``); prices in different currencies are never compared.
 
     ``product``: the supplier SKUs mapped to it. ``sku``: the buyer's catalog SKU (through its
-    mappings) or else a supplier's own SKU. Neither: every offer."""
+    mappings) or else a supplier's own SKU. Neither: every offer. ``ordered=False``: for a caller
+    that filters further and then orders with ``order_offers`` (the groups are those it shows)."""
     day = day or timezone.localdate()
     items = PriceItem.objects.filter(price_list__in=effective_price_lists(buyer=buyer)).filter(_valid_on(day))
     if sku is not None and product is None:
@@ -95,9 +104,30 @@ def offer_list(
         for supplier_id, supplier_sku in pairs:
             match |= Q(price_list__supplier_id=supplier_id, sku=supplier_sku)
         items = items.filter(match)
-    return items.select_related("price_list", "price_list__supplier").order_by(
-        "price", "price_list__supplier__name", "min_qty"
+    items = items.select_related("price_list", "price_list__supplier")
+    return order_offers(items) if ordered else items
+
+
+def order_offers(items: QuerySet[PriceItem]) -> QuerySet[PriceItem]:
+    """Offers in the order every offer list shows: grouped by currency, the currency holding the
+    most of ``items`` first (ties: by code), each group cheapest first, then by supplier name and
+    minimum quantity. Nothing is converted, so no price is ever ranked against another currency's.
+
+    One GROUP BY of ``items`` as given (after any filter) sizes the groups; the rows are then sorted
+    by a rank of their currency, so a page of a huge list is still one top-N sort."""
+    counts = dict(
+        items.order_by().values_list("currency").annotate(offers=Count("pk")).values_list("currency", "offers")
     )
+    order = ["currency", "price", "price_list__supplier__name", "min_qty"]
+    if len(counts) < 2:
+        return items.order_by(*order)
+    ranked = sorted(counts, key=lambda currency: (-counts[currency], currency))
+    rank = Case(
+        *[When(currency=currency, then=Value(position)) for position, currency in enumerate(ranked)],
+        default=Value(len(ranked)),
+        output_field=IntegerField(),
+    )
+    return items.alias(currency_rank=rank).order_by("currency_rank", *order)
 
 
 def product_list(*, buyer: Organization) -> QuerySet[Product]:
@@ -188,10 +218,21 @@ def price_for_order_line(
     return None
 
 
+def currency_order(offers: Iterable[PriceItem]) -> list[str]:
+    """The currencies of ``offers``, the one most of them are in first (ties: by code)."""
+    counts = Counter(offer.currency for offer in offers)
+    return sorted(counts, key=lambda currency: (-counts[currency], currency))
+
+
 def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[list[Organization], list[dict]]:
     """For each product, each supplier's entry price (its lowest quantity break valid today) and the
-    best of them; suppliers are the columns. Offers in another currency than the best are shown
-    but never called best."""
+    best offer; suppliers are the columns.
+
+    Prices in different currencies are never compared (nothing is converted): an entry price is
+    taken per supplier *and currency*, and "best" is the cheapest offer within one currency. The
+    ``best`` cell names the best offer of each currency the product is offered in, the currency
+    most suppliers quote first (ties: by code), e.g. ``99 RUB · Bolt House; 5 USD · Steel Works``.
+    ``best_currency`` / ``best_price`` hold the first of them (for sorting)."""
     pairs = list(
         SkuMapping.objects.filter(buyer=buyer, product__in=products).values_list(
             "supplier_id", "supplier_sku", "product_id"
@@ -208,7 +249,8 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
         by_list.setdefault(lists[supplier_id].pk, []).append(supplier_sku)
     for list_id, skus in by_list.items():
         match |= Q(price_list_id=list_id, sku__in=skus)
-    cells: dict[int, dict[int, PriceItem]] = {}
+    # product → supplier → currency → the entry offer (lowest quantity break, then cheapest)
+    cells: dict[int, dict[int, dict[str, PriceItem]]] = {}
     if by_list:
         items = (
             PriceItem.objects.filter(match)
@@ -218,25 +260,34 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
         )
         for item in items:
             product_id = product_of[(item.price_list.supplier_id, item.sku)]
-            row = cells.setdefault(product_id, {})
-            current = row.get(item.price_list.supplier_id)
+            row = cells.setdefault(product_id, {}).setdefault(item.price_list.supplier_id, {})
+            current = row.get(item.currency)
             if current is None or (current.min_qty == item.min_qty and item.price < current.price):
-                row[item.price_list.supplier_id] = item
+                row[item.currency] = item
     suppliers = sorted(
         {lists[s].supplier for row in cells.values() for s in row}, key=lambda organization: organization.name
     )
     rows = []
     for product in products:
         row = {"pk": product.pk, "sku": product.sku, "name": product.name, "unit": product.unit}
-        offers = cells.get(product.pk, {})
-        best = min(offers.values(), key=lambda item: item.price, default=None)
+        offers = [item for by_currency in cells.get(product.pk, {}).values() for item in by_currency.values()]
+        currencies = currency_order(offers)
         for supplier in suppliers:
-            item = offers.get(supplier.pk)
-            if item is not None:
-                row[f"s{supplier.pk}"] = f"{item.price.normalize():f} {item.currency}"
-        if best is not None:
-            row["best"] = (
-                f"{best.price.normalize():f} {best.currency} · {lists[best.price_list.supplier_id].supplier.name}"
+            by_currency = cells.get(product.pk, {}).get(supplier.pk, {})
+            shown = [by_currency[currency] for currency in currencies if currency in by_currency]
+            if shown:
+                row[f"s{supplier.pk}"] = " / ".join(f"{item.price.normalize():f} {item.currency}" for item in shown)
+        best = []
+        for currency in currencies:
+            item = min(
+                (offer for offer in offers if offer.currency == currency),
+                key=lambda offer: (offer.price, lists[offer.price_list.supplier_id].supplier.name),
             )
+            supplier_name = lists[item.price_list.supplier_id].supplier.name
+            best.append(f"{item.price.normalize():f} {item.currency} · {supplier_name}")
+            if "best_price" not in row:
+                row["best_currency"], row["best_price"] = item.currency, item.price
+        if best:
+            row["best"] = "; ".join(best)
         rows.append(row)
     return suppliers, rows

@@ -3,7 +3,8 @@
 The path of every upload, web or API, small or huge:
 
 1. ``price_upload_create`` keeps the file server-side (MEDIA_ROOT), tied to the supplier;
-2. ``price_upload_process`` parses it (in chunks for big CSV files), collects every error, and, only
+2. ``price_upload_process`` claims it (exactly one run, page or worker, reads an upload; see
+   "reading" below), parses it (in chunks for big CSV files), collects every error, and, only
    while no error has been seen, streams the rows into a *draft* version (PostgreSQL COPY, else
    ``bulk_create`` in batches); then computes, set-based, the partial merge and the diff against
    the active version (which also gives the "price moved more than 50%" warnings);
@@ -27,6 +28,7 @@ import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -92,6 +94,11 @@ def warn_percent() -> Decimal:
     return Decimal(str(setting("PRICE_LIST_WARN_PERCENT", 50)))
 
 
+def processing_timeout() -> dt.timedelta:
+    """A run silent for this long (its worker or request died) gives its upload back to the queue."""
+    return dt.timedelta(seconds=float(setting("PRICE_LIST_PROCESSING_TIMEOUT_S", 900)))
+
+
 def _importers():
     from . import importers
 
@@ -154,8 +161,12 @@ def price_upload_create(
     encoding: str = "",
     delimiter: str = "",
     mapping: dict[str, str] | None = None,
+    claim: bool = False,
 ) -> PriceUpload:
-    """Keep an uploaded file for preview; nothing is parsed yet (see ``price_upload_process``)."""
+    """Keep an uploaded file for preview; nothing is parsed yet (see ``price_upload_process``).
+
+    ``claim``: the caller reads it at once (the page, for a small file): it is stored already
+    "processing" and claimed by the caller, so the worker never sees it queued."""
     currency = _check_terms(
         supplier=supplier, currency=currency, valid_from=valid_from, valid_to=valid_to, audience=audience, mode=mode
     )
@@ -180,6 +191,8 @@ def price_upload_create(
         delimiter=delimiter,
         mapping=mapping or {},
     )
+    if claim:
+        _claim_fields(upload, timezone.now())
     upload.file.save(filename, file, save=False)
     upload.full_clean(exclude=["file"])
     upload.save()
@@ -188,9 +201,10 @@ def price_upload_create(
 
 @transaction.atomic
 def price_upload_remap(
-    *, upload: PriceUpload, mapping: dict[str, str], encoding: str = "", delimiter: str = ""
+    *, upload: PriceUpload, mapping: dict[str, str], encoding: str = "", delimiter: str = "", claim: bool = False
 ) -> PriceUpload:
-    """The supplier corrected the column mapping (or encoding / delimiter): parse again with it."""
+    """The supplier corrected the column mapping (or encoding / delimiter): parse again with it.
+    ``claim`` as for ``price_upload_create``."""
     upload = PriceUpload.objects.select_for_update().get(pk=upload.pk)
     if upload.status not in (UploadStatus.READY, UploadStatus.INVALID, UploadStatus.FAILED):
         raise ValidationError(_("This upload can no longer be changed."))
@@ -208,24 +222,34 @@ def price_upload_remap(
     used = [h for h in clean.values()]
     if len(used) != len(set(used)):
         raise ValidationError(_("One column of the file cannot feed two fields."))
-    _drop_draft(upload)
+    _drop_draft(upload, PriceUpload.objects.filter(pk=upload.pk))
     upload.mapping = clean
     upload.encoding = encoding
     upload.delimiter = delimiter
     upload.status = UploadStatus.QUEUED
+    upload.started_at = upload.heartbeat_at = upload.finished_at = None
+    if claim:
+        _claim_fields(upload, timezone.now())
     upload.message = ""
     upload.errors, upload.warnings, upload.preview = [], [], []
     upload.error_count = upload.warning_count = upload.processed_rows = upload.total_rows = 0
-    upload.save()
+    upload.save(update_fields=[*_RESET_FIELDS, "mapping", "encoding", "delimiter"])
     column_profile_remember(supplier=upload.supplier, mapping=clean, encoding=encoding, delimiter=delimiter)
     return upload
 
 
-def _drop_draft(upload: PriceUpload) -> None:
-    if upload.draft_id:
-        draft_id = upload.draft_id
-        upload.draft = None
-        upload.save(update_fields=["draft"])
+_RESET_FIELDS = [
+    "status", "started_at", "heartbeat_at", "finished_at", "message", "errors", "warnings", "preview",
+    "error_count", "warning_count", "processed_rows", "total_rows",
+]  # fmt: skip
+
+
+def _drop_draft(upload: PriceUpload, rows) -> None:
+    """Forget the upload's draft and delete it, if ``rows`` (the upload's row, as the caller may
+    still write it) still points to it."""
+    draft_id = upload.draft_id
+    upload.draft = None
+    if draft_id and rows.filter(draft_id=draft_id).update(draft=None):
         PriceList.objects.filter(pk=draft_id, status=PriceListStatus.DRAFT).delete()
 
 
@@ -236,42 +260,113 @@ def price_upload_discard(*, upload: PriceUpload) -> PriceUpload:
         raise ValidationError(_("This upload is already %(status)s.") % {"status": upload.get_status_display()})
     if upload.status == UploadStatus.PROCESSING:
         raise ValidationError(_("This upload is being read; discard it when it is done."))
-    _drop_draft(upload)
+    _drop_draft(upload, PriceUpload.objects.filter(pk=upload.pk))
     upload.status = UploadStatus.DISCARDED
     upload.finished_at = timezone.now()
     upload.save(update_fields=["status", "finished_at"])
     if upload.file:
-        upload.file.delete(save=True)
+        upload.file.delete(save=False)
+        upload.save(update_fields=["file"])
     return upload
 
 
-def price_upload_claim() -> PriceUpload | None:
-    """The worker takes the oldest queued upload; two workers never take the same one."""
-    with transaction.atomic():
-        upload = (
-            PriceUpload.objects.select_for_update(skip_locked=connection.features.has_select_for_update_skip_locked)
-            .filter(status=UploadStatus.QUEUED)
-            .order_by("created_at", "id")
-            .first()
-        )
-        if upload is None:
-            return None
-        upload.status = UploadStatus.PROCESSING
-        upload.started_at = timezone.now()
-        upload.save(update_fields=["status", "started_at"])
-        return upload
+# --- reading: one run at a time per upload ----------------------------------------------------------
+#
+# A run reads an upload only after claiming it: one conditional UPDATE from "queued" to
+# "processing" that sets ``started_at``. Every later write of the run is conditional on
+# "processing" and that same ``started_at`` (``_mine``), so a run that lost its claim (its upload
+# was given back to the queue after ``processing_timeout()`` of silence and claimed again, or it
+# holds a stale object) changes nothing: it stops and deletes the draft it made.
+
+
+class _ClaimLost(Exception):
+    """Another run owns the upload now (or it is no longer being read)."""
+
+
+def _claim_fields(upload: PriceUpload, now: dt.datetime) -> None:
+    upload.status = UploadStatus.PROCESSING
+    upload.started_at = upload.heartbeat_at = now
+    upload.finished_at = None
+
+
+def _mine(upload: PriceUpload):
+    """The upload's row, as long as this run (the object's ``started_at``) still holds its claim."""
+    return PriceUpload.objects.filter(pk=upload.pk, status=UploadStatus.PROCESSING, started_at=upload.started_at)
+
+
+def _write(upload: PriceUpload, **fields) -> None:
+    """A write of the run holding the claim (with a sign of life); ``_ClaimLost`` if it lost it."""
+    if not _mine(upload).update(heartbeat_at=timezone.now(), **fields):
+        raise _ClaimLost
+
+
+def price_upload_requeue_stale(*, now: dt.datetime | None = None) -> int:
+    """Give back to the queue the uploads whose run has been silent longer than the timeout (its
+    worker or request died); the next claim reads them again from the start."""
+    cutoff = (now or timezone.now()) - processing_timeout()
+    silent = Q(heartbeat_at__lt=cutoff) | (
+        Q(heartbeat_at__isnull=True) & (Q(started_at__lt=cutoff) | Q(started_at__isnull=True))
+    )
+    count = PriceUpload.objects.filter(silent, status=UploadStatus.PROCESSING).update(
+        status=UploadStatus.QUEUED, started_at=None, heartbeat_at=None
+    )
+    if count:
+        log.warning("%s price upload(s) stuck in processing were queued again", count)
+    return count
+
+
+def _claim_one(pk: int) -> PriceUpload | None:
+    now = timezone.now()
+    claimed = PriceUpload.objects.filter(pk=pk, status=UploadStatus.QUEUED).update(
+        status=UploadStatus.PROCESSING, started_at=now, heartbeat_at=now, finished_at=None
+    )
+    return PriceUpload.objects.get(pk=pk) if claimed else None
+
+
+def price_upload_claim(*, upload: PriceUpload | None = None) -> PriceUpload | None:
+    """Claim ``upload`` (if still queued), or else, for the worker, the oldest queued upload after
+    re-queueing stuck ones. None when there is nothing to claim; two runs never hold one upload."""
+    if upload is not None:
+        return _claim_one(upload.pk)
+    price_upload_requeue_stale()
+    skip_locked = connection.features.has_select_for_update_skip_locked
+    for _attempt in range(5):  # without SKIP LOCKED (SQLite) another worker may win the race
+        with transaction.atomic():
+            pk = (
+                PriceUpload.objects.select_for_update(skip_locked=skip_locked)
+                .filter(status=UploadStatus.QUEUED)
+                .order_by("created_at", "id")
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if pk is None:
+                return None
+            claimed = _claim_one(pk)
+        if claimed is not None:
+            return claimed
+    return None
 
 
 def price_upload_process(*, upload: PriceUpload) -> PriceUpload:
     """Parse, validate and stage an upload. Not one transaction on purpose: progress is committed
-    as chunks go, so the page can show it; the staged rows belong to a draft nobody else sees."""
-    if upload.status not in (UploadStatus.QUEUED, UploadStatus.PROCESSING):
+    as chunks go, so the page can show it; the staged rows belong to a draft nobody else sees.
+
+    A queued upload is claimed first; one claimed by another run, or no longer being read, is
+    returned as it stands, untouched."""
+    if upload.status == UploadStatus.QUEUED:
+        claimed = price_upload_claim(upload=upload)
+        if claimed is None:
+            upload.refresh_from_db()
+            return upload
+        upload = claimed
+    elif upload.status != UploadStatus.PROCESSING:
         raise ValidationError(_("This upload has already been read."))
-    PriceUpload.objects.filter(pk=upload.pk).update(status=UploadStatus.PROCESSING, started_at=timezone.now())
-    upload.status = UploadStatus.PROCESSING
     try:
-        chunks = _file_chunks(upload)
-        _stage(upload, chunks)
+        _drop_draft(upload, _mine(upload))  # what a run that died left behind
+        _write(upload, message="")
+        _stage(upload, _file_chunks(upload))
+    except _ClaimLost:
+        log.info("price upload %s: claimed by another run; this one stopped", upload.pk)
     except ValidationError as error:
         _fail(upload, " ".join(error.messages), status=UploadStatus.INVALID)
     except Exception:  # a worker must survive one bad file and say so on the page
@@ -282,8 +377,21 @@ def price_upload_process(*, upload: PriceUpload) -> PriceUpload:
 
 
 def _fail(upload: PriceUpload, message: str, *, status: str = UploadStatus.FAILED) -> None:
-    _drop_draft(upload)
-    PriceUpload.objects.filter(pk=upload.pk).update(status=status, message=message, finished_at=timezone.now())
+    draft_id = upload.draft_id
+    _drop_draft(upload, _mine(upload))
+    _mine(upload).update(status=status, message=message, finished_at=timezone.now())
+    _discard_lost_draft(draft_id)
+
+
+def _discard_lost_draft(draft_id: int | None) -> None:
+    """Delete a draft this run made unless an upload still holds it (rows written after another
+    run deleted the draft included: the items have no database foreign key)."""
+    if not draft_id or PriceUpload.objects.filter(draft_id=draft_id).exists():
+        return
+    PriceList.objects.filter(pk=draft_id, status=PriceListStatus.DRAFT).delete()
+    if not PriceList.objects.filter(pk=draft_id).exists():
+        PriceItem.objects.filter(price_list_id=draft_id).delete()
+        PriceChange.objects.filter(price_list_id=draft_id).delete()
 
 
 def _parse_kwargs(upload: PriceUpload) -> dict:
@@ -386,61 +494,72 @@ def _stage(upload: PriceUpload, chunks: Iterable, *, progress: bool = True) -> N
     draft: PriceList | None = None
     first = True
     currencies: set[str] = set()
-    for result in chunks:
-        if first:
-            first = False
-            upload.encoding = result.encoding or upload.encoding
-            upload.delimiter = result.delimiter or upload.delimiter
-            upload.headers = list(result.headers or [])
-            upload.mapping = dict(result.mapping or {})
-            PriceUpload.objects.filter(pk=upload.pk).update(
-                encoding=upload.encoding[:20], delimiter=upload.delimiter[:5], headers=upload.headers,
-                mapping=upload.mapping,
-            )  # fmt: skip
-        chunk_errors = [_error_dict(e) for e in result.errors]
-        error_count += max(result.error_count, len(chunk_errors))
-        errors.extend(chunk_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
-        warning_count += len(result.warnings)
-        warnings.extend(_error_dict(w) for w in result.warnings[: max(0, MAX_STORED_WARNINGS - len(warnings))])
-        total += result.total_rows
-        frame = _frame_of(result)
-        if len(frame):
-            currencies.update(str(c) for c in frame["currency"].dropna().unique())
-        if len(preview) < PREVIEW_ROWS:
-            preview.extend(_preview_rows(frame.head(PREVIEW_ROWS - len(preview))))
-        if not error_count and len(frame):
-            if draft is None:
-                draft = _draft_create(upload, currencies)
-            _write_items(draft, frame)
-            staged += len(frame)
-        if progress:
-            PriceUpload.objects.filter(pk=upload.pk).update(
-                processed_rows=total, total_rows=max(total, upload.total_rows)
-            )
-    upload.total_rows = total
-    upload.processed_rows = total
-    upload.preview = preview
-    upload.errors = sorted(errors, key=lambda e: e["row"] or 0)
-    if not error_count and not staged:
-        upload.errors = [{"row": None, "column": "", "value": "", "message": _("The file holds no price rows.")}]
-        error_count = 1
-    upload.error_count = error_count
-    if error_count:
+    try:
+        for result in chunks:
+            if first:
+                first = False
+                upload.encoding = result.encoding or upload.encoding
+                upload.delimiter = result.delimiter or upload.delimiter
+                upload.headers = list(result.headers or [])
+                upload.mapping = dict(result.mapping or {})
+                _write(
+                    upload, encoding=upload.encoding[:20], delimiter=upload.delimiter[:5], headers=upload.headers,
+                    mapping=upload.mapping,
+                )  # fmt: skip
+            chunk_errors = [_error_dict(e) for e in result.errors]
+            error_count += max(result.error_count, len(chunk_errors))
+            errors.extend(chunk_errors[: max(0, MAX_STORED_ERRORS - len(errors))])
+            warning_count += len(result.warnings)
+            warnings.extend(_error_dict(w) for w in result.warnings[: max(0, MAX_STORED_WARNINGS - len(warnings))])
+            total += result.total_rows
+            frame = _frame_of(result)
+            if len(frame):
+                currencies.update(str(c) for c in frame["currency"].dropna().unique())
+            if len(preview) < PREVIEW_ROWS:
+                preview.extend(_preview_rows(frame.head(PREVIEW_ROWS - len(preview))))
+            if not error_count and len(frame):
+                if draft is None:
+                    draft = _draft_create(upload, currencies)
+                    upload.draft = draft
+                    _write(upload, draft=draft)  # from now on, whoever drops the upload's draft drops this one
+                _write_items(draft, frame)
+                staged += len(frame)
+            if progress:
+                _write(upload, processed_rows=total, total_rows=max(total, upload.total_rows))
+        upload.total_rows = total
+        upload.processed_rows = total
+        upload.preview = preview
+        upload.errors = sorted(errors, key=lambda e: e["row"] or 0)
+        if not error_count and not staged:
+            upload.errors = [{"row": None, "column": "", "value": "", "message": _("The file holds no price rows.")}]
+            error_count = 1
+        upload.error_count = error_count
+        if error_count:
+            _drop_draft(upload, _mine(upload))
+            upload.status = UploadStatus.INVALID
+            upload.warnings = warnings
+            upload.warning_count = warning_count
+        else:
+            upload.draft = draft
+            _finish_draft(draft, upload, staged)
+            moved = _moved_warnings(draft)
+            upload.warnings = (warnings + moved[0])[:MAX_STORED_WARNINGS]
+            upload.warning_count = warning_count + moved[1]
+            upload.status = UploadStatus.READY
+        upload.finished_at = timezone.now()
+        fields = ["total_rows", "processed_rows", "preview", "errors", "error_count", "warnings", "warning_count"]
+        if not _mine(upload).update(
+            **{name: getattr(upload, name) for name in fields},
+            draft=upload.draft,
+            status=upload.status,
+            finished_at=upload.finished_at,
+            heartbeat_at=upload.finished_at,
+        ):
+            raise _ClaimLost
+    except _ClaimLost:
         if draft is not None:
-            draft.delete()
-        upload.draft = None
-        upload.status = UploadStatus.INVALID
-        upload.warnings = warnings
-        upload.warning_count = warning_count
-    else:
-        upload.draft = draft
-        _finish_draft(draft, upload, staged)
-        moved = _moved_warnings(draft)
-        upload.warnings = (warnings + moved[0])[:MAX_STORED_WARNINGS]
-        upload.warning_count = warning_count + moved[1]
-        upload.status = UploadStatus.READY
-    upload.finished_at = timezone.now()
-    upload.save()
+            _discard_lost_draft(draft.pk)
+        raise
 
 
 def _preview_rows(frame: pd.DataFrame) -> list[dict]:
@@ -742,6 +861,7 @@ def price_list_import(
             delimiter=delimiter,
             mapping=mapping or {},
             status=UploadStatus.PROCESSING,
+            started_at=timezone.now(),
         )
         if items is not None:
             chunks: Iterable = [importers.parse_price_items(items, default_currency=currency or None)]
@@ -843,12 +963,17 @@ def product_create(
         raise ValidationError({"name": _("Give the product a name.")})
     if category is not None and category.buyer_id != buyer.pk:
         raise ValidationError({"category": _("Choose one of your own categories.")})
+    taken = ValidationError({"sku": _("Your catalog already has the SKU “%(sku)s”.") % {"sku": sku}})
     if Product.objects.filter(buyer=buyer, sku=sku).exists():
-        raise ValidationError({"sku": _("Your catalog already has the SKU “%(sku)s”.") % {"sku": sku}})
+        raise taken
     product = Product(buyer=buyer, sku=sku, name=name, unit=(unit or "").strip(), category=category)
     product.name_key = name_key(name)
-    product.full_clean()
-    product.save()
+    product.full_clean(validate_unique=False, validate_constraints=False)  # the database answers below
+    try:
+        with transaction.atomic():  # a savepoint: the caller's transaction survives the refusal
+            product.save(force_insert=True)
+    except IntegrityError:  # the same SKU created by a concurrent request since the check above
+        raise taken from None
     _map_new_product(product)
     return product
 

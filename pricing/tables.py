@@ -98,14 +98,15 @@ class PriceChangeTable(tables.Table):
 
 
 class OfferTable(tables.Table):
-    """Offers cheapest first. A supplier rating column belongs here once ratings exist."""
+    """Offers cheapest first within each currency (see ``selectors.offer_list``); sorting by price
+    keeps currencies apart. A supplier rating column belongs here once ratings exist."""
 
     supplier = tables.Column(verbose_name=_("Supplier"), accessor="price_list__supplier__name")
     sku = tables.Column(verbose_name=_("Supplier SKU"))
     name = tables.Column(verbose_name=_("Name"))
     unit = tables.Column(verbose_name=_("Unit"))
     min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
-    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER)
+    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER, order_by=("currency", "price"))
     currency = tables.Column(verbose_name=_("Currency"))
     valid = tables.Column(verbose_name=_("Valid"), empty_values=(), orderable=False)
     lead_time_days = tables.Column(verbose_name=_("Lead time, days"), attrs=NUMBER)
@@ -188,7 +189,9 @@ class ComparisonTable(tables.Table):
     sku = tables.Column(verbose_name=_("SKU"), linkify=("pricing:product_detail", {"pk": tables.A("pk")}))
     name = tables.Column(verbose_name=_("Product"))
     unit = tables.Column(verbose_name=_("Unit"))
-    best = tables.Column(verbose_name=_("Best offer"), default="—")
+    best = tables.Column(
+        verbose_name=_("Best offer, per currency"), default="—", order_by=("best_currency", "best_price")
+    )
 
     class Meta:
         order_by_field = "sort"

@@ -9,6 +9,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -130,11 +131,12 @@ def upload(request: HttpRequest) -> HttpResponse:
                 mode=data["mode"],
                 encoding=data["encoding"],
                 delimiter=data["delimiter"],
+                claim=data["file"].size <= services.inline_bytes(),  # read here: the worker never sees it queued
             )
         except ValidationError as error:
             _errors_to_form(request, error, form)
         else:
-            if created.size <= services.inline_bytes():
+            if created.status == UploadStatus.PROCESSING:
                 services.price_upload_process(upload=created)
             return redirect("pricing:upload_detail", pk=created.pk)
     elif request.method == "POST" and "file" in form.errors and not request.FILES:
@@ -257,11 +259,12 @@ def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
             mapping=form.mapping(),
             encoding=form.cleaned_data["encoding"],
             delimiter=form.cleaned_data["delimiter"],
+            claim=item.size <= services.inline_bytes(),
         )
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("pricing:upload_detail", pk=item.pk)
-    if item.size <= services.inline_bytes():
+    if item.status == UploadStatus.PROCESSING:
         services.price_upload_process(upload=item)
     return redirect("pricing:upload_detail", pk=item.pk)
 
@@ -277,7 +280,10 @@ class OfferView(TenantTableView):
     export_name = "offers"
 
     def scope(self, request):
-        return selectors.offer_list(buyer=request.organization)
+        return selectors.offer_list(buyer=request.organization, ordered=False)
+
+    def get_table_data(self):
+        return selectors.order_offers(super().get_table_data())  # the currency groups of what is shown
 
 
 class CatalogView(TenantTableView):
@@ -320,7 +326,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
 
 
 class ProductOffersView(TenantTableView):
-    """Every active offer for one product across the buyer's suppliers, cheapest first."""
+    """Every active offer for one product across the buyer's suppliers, cheapest first within each currency."""
 
     table_class = OfferTable
     filterset_class = OfferFilter
@@ -328,7 +334,10 @@ class ProductOffersView(TenantTableView):
 
     def scope(self, request):
         self.product = get_for(selectors.product_list(buyer=request.organization), pk=self.kwargs["pk"])
-        return selectors.offer_list(buyer=request.organization, product=self.product)
+        return selectors.offer_list(buyer=request.organization, product=self.product, ordered=False)
+
+    def get_table_data(self):
+        return selectors.order_offers(super().get_table_data())
 
     @property
     def export_name(self):
@@ -407,7 +416,17 @@ def mapping_set(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Mapped."))
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-    return redirect(request.POST.get("next") or reverse("pricing:mapping"))
+    return redirect(_safe_next(request) or reverse("pricing:mapping"))
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    """The ``next`` the form sent, only if it points back into this site."""
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 @organization_required

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pricing import services
 from pricing.models import Product
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.pricing.samples import SAMPLES
 
 
 def csv_bytes(rows: list[tuple], header: str = "SKU;Name;Unit;Price;Min qty") -> bytes:
@@ -19,7 +17,7 @@ def csv_bytes(rows: list[tuple], header: str = "SKU;Name;Unit;Price;Min qty") ->
 
 
 def sample(name: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, (DATA / name).read_bytes())
+    return SimpleUploadedFile(name, (SAMPLES / name).read_bytes())
 
 
 def publish(supplier, rows=None, *, currency="RUB", audience=None, mode="full", actor=None, **terms):

@@ -6,7 +6,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from pricing.models import PriceList, PriceUpload
-from tests.pricing.factories import DATA, product, publish
+from tests.pricing.factories import product, publish
+from tests.pricing.samples import SAMPLES
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/price-lists/"
@@ -22,7 +23,7 @@ URL = "/api/v1/price-lists/"
 )
 def test_it_publishes_each_sample_file(api, supplier, name, rows, sku, price):
     client = api(supplier)
-    response = client.post(URL, {"file": SimpleUploadedFile(name, (DATA / name).read_bytes())}, format="multipart")
+    response = client.post(URL, {"file": SimpleUploadedFile(name, (SAMPLES / name).read_bytes())}, format="multipart")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body == {"id": body["id"], "rows": rows, "status": "active"}
@@ -35,7 +36,7 @@ def test_it_publishes_each_sample_file(api, supplier, name, rows, sku, price):
 def test_it_rejects_the_broken_sample_with_row_errors(api, supplier):
     response = api(supplier).post(
         URL,
-        {"file": SimpleUploadedFile("b.csv", (DATA / "pricelist_broken.csv").read_bytes()), "currency": "USD"},
+        {"file": SimpleUploadedFile("b.csv", (SAMPLES / "pricelist_broken.csv").read_bytes()), "currency": "USD"},
         format="multipart",
     )
     assert response.status_code == 400
@@ -132,3 +133,41 @@ def test_it_finds_offers_cheapest_first(api, buyer, supplier, supplier2):
 def test_it_keeps_offers_for_buyers(api, supplier, buyer):
     assert api(supplier).get("/api/v1/offers/", {"sku": "A"}).status_code == 403
     assert api(buyer).get("/api/v1/offers/").status_code == 400
+
+
+def test_it_answers_an_outsider_and_an_unknown_buyer_alike(api, supplier, outsider_buyer):
+    from tests import factories as core
+
+    pending = core.BuyerFactory(name="Pending Partner")
+    core.PartnershipFactory(buyer=pending, supplier=supplier, status="applied")
+    client = api(supplier)
+    for slug in (outsider_buyer.slug, pending.slug, "no-such-buyer"):
+        response = client.post(
+            URL, {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "USD", "buyer": slug}, format="json"
+        )
+        assert response.status_code == 400
+        assert response.json() == {
+            "errors": [
+                {"row": None, "column": "buyer", "message": f"No such buyer among your active partners: “{slug}”."}
+            ]
+        }
+    assert not PriceList.objects.exists() and not PriceUpload.objects.exists()
+
+
+def test_it_finds_offers_cheapest_first_within_each_currency(api, buyer, supplier, supplier2):
+    from tests import factories as core
+
+    supplier3 = core.SupplierFactory(name="Dong Thep")
+    core.PartnershipFactory(buyer=buyer, supplier=supplier3)
+    publish(supplier, [("A-1", "Арматура", "т", "120", 1), ("A-1", "Арматура", "т", "100", 10)])
+    publish(supplier2, [("A-1", "Арматура", "т", "2", 1)], currency="USD")
+    publish(supplier3, [("A-1", "Арматура", "т", "1500000", 1)], currency="VND")
+    product(buyer, sku="A-1", name="Арматура")
+    results = api(buyer).get("/api/v1/offers/", {"sku": "A-1"}).json()
+    assert results["count"] == 4
+    assert [(r["price"], r["currency"]) for r in results["results"]] == [
+        ("100.0000", "RUB"),
+        ("120.0000", "RUB"),
+        ("2.0000", "USD"),
+        ("1500000.0000", "VND"),
+    ]

@@ -1,16 +1,15 @@
 """A supplier uploads the cp1251 sample, checks the preview, publishes; the buyer sees the prices."""
 
 import re
-from pathlib import Path
 
 import pytest
 
 from pricing.models import PriceList
 from tests.factories import PASSWORD
 from tests.pricing.factories import publish
+from tests.pricing.samples import SAMPLES
 
 pytestmark = pytest.mark.browser
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 def _login(page, email: str) -> None:
@@ -31,7 +30,7 @@ def test_it_uploads_previews_publishes_and_the_buyer_sees_the_prices(new_page, b
     _login(supplier_page, sam.email)
     supplier_page.goto("/pricing/")
     supplier_page.get_by_role("link", name="Upload a price list").first.click()
-    supplier_page.set_input_files("input[name=file]", str(DATA / "pricelist_ru_cp1251.csv"))
+    supplier_page.set_input_files("input[name=file]", str(SAMPLES / "pricelist_ru_cp1251.csv"))
     supplier_page.get_by_role("button", name="Check the file").click()
     supplier_page.wait_for_url(re.compile(r"/pricing/uploads/\d+/$"))
     assert supplier_page.locator("[data-count=rows]").inner_text() == "8"

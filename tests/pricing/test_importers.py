@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import random
 from decimal import Decimal
-from pathlib import Path
 
 import numpy as np
 import openpyxl
@@ -25,12 +24,11 @@ from pricing.importers import (
     parse_price_file,
     parse_price_items,
 )
-
-DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from tests.pricing.samples import SAMPLES
 
 
 def sample(name: str) -> bytes:
-    return (DATA / name).read_bytes()
+    return (SAMPLES / name).read_bytes()
 
 
 def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:

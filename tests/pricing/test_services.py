@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from marketplace.models import PartnershipStatus
 from pricing import selectors, services
-from pricing.models import PriceItem, PriceList, PriceUpload, SkuMapping, UploadStatus
-from tests.pricing.factories import csv_bytes, product, publish, sample, upload
+from pricing.models import PriceItem, PriceList, PriceListStatus, PriceUpload, Product, SkuMapping, UploadStatus
+from tests.pricing.factories import D, csv_bytes, product, publish, sample, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +310,191 @@ def test_it_rejects_duplicate_products(buyer):
     product(buyer, sku="A")
     with pytest.raises(ValidationError, match="already"):
         product(buyer, sku="A")
+
+
+def test_it_refuses_a_sku_created_concurrently_with_the_same_message(buyer, monkeypatch):
+    real_name_key = services.name_key
+
+    def racing(name):  # another request creates the SKU between the check and the insert
+        Product.objects.create(buyer=buyer, sku="RACE-1", name="Theirs")
+        return real_name_key(name)
+
+    monkeypatch.setattr(services, "name_key", racing)
+    with pytest.raises(ValidationError) as error:
+        services.product_create(buyer=buyer, sku="RACE-1", name="Mine")
+    assert error.value.message_dict == {"sku": ["Your catalog already has the SKU “RACE-1”."]}
+
+
+# --- one run per upload --------------------------------------------------------------------------
+
+
+def _drafts(supplier) -> int:
+    return PriceList.objects.filter(supplier=supplier, status=PriceListStatus.DRAFT).count()
+
+
+def test_it_reads_an_upload_once_when_the_worker_claimed_it_first(supplier):
+    stale = upload(supplier, process=False)  # the page's object, still saying "queued"
+    claimed = services.price_upload_claim()
+    assert claimed.pk == stale.pk
+    assert services.price_upload_process(upload=stale).status == UploadStatus.PROCESSING  # not read twice
+    done = services.price_upload_process(upload=claimed)
+    assert done.status == UploadStatus.READY and _drafts(supplier) == 1
+    assert PriceItem.objects.filter(price_list=done.draft).count() == 1
+
+
+def test_it_keeps_a_published_upload_when_a_late_run_comes_back(supplier):
+    item = upload(supplier, process=False)
+    claimed = services.price_upload_claim()
+    late = PriceUpload.objects.get(pk=claimed.pk)  # the same claim held twice (a stale copy)
+    published = services.price_upload_publish(upload=services.price_upload_process(upload=claimed), actor=None)
+    again = services.price_upload_process(upload=late)
+    assert (again.status, again.published_id) == (UploadStatus.PUBLISHED, published.pk)
+    assert _drafts(supplier) == 0 and PriceList.objects.filter(supplier=supplier).count() == 1
+    with pytest.raises(ValidationError):
+        services.price_upload_publish(upload=item, actor=None)
+    assert list(PriceList.objects.values_list("version", flat=True)) == [1]
+
+
+def test_it_stops_a_run_that_lost_its_claim(supplier, settings, monkeypatch):
+    settings.PRICE_LIST_PROCESSING_TIMEOUT_S = 60
+    services.price_upload_create(
+        supplier=supplier, actor=None, file=SimpleUploadedFile("a.csv", csv_bytes([("A", "a", "pcs", "1", 1)])),
+        currency="RUB",
+    )  # fmt: skip
+    first = services.price_upload_claim()
+    real_write_items = services._write_items
+
+    def stalls_then_writes(draft, frame):  # the first run stalls past the timeout; another takes over
+        PriceUpload.objects.filter(pk=first.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=61))
+        second = services.price_upload_claim()
+        assert second is not None and second.pk == first.pk
+        monkeypatch.setattr(services, "_write_items", real_write_items)
+        assert services.price_upload_process(upload=second).status == UploadStatus.READY
+        real_write_items(draft, frame)
+
+    monkeypatch.setattr(services, "_write_items", stalls_then_writes)
+    result = services.price_upload_process(upload=first)
+    assert result.status == UploadStatus.READY and _drafts(supplier) == 1
+    assert PriceItem.objects.count() == 1 and PriceItem.objects.get().price_list_id == result.draft_id
+
+
+def test_it_requeues_an_upload_stuck_in_processing(supplier, settings):
+    from django.core.management import call_command
+
+    settings.PRICE_LIST_PROCESSING_TIMEOUT_S = 60
+    stuck = upload(supplier, process=False)
+    alive = upload(supplier, process=False)
+    assert services.price_upload_claim().pk == stuck.pk  # then its worker dies
+    assert services.price_upload_claim().pk == alive.pk  # still working
+    PriceUpload.objects.filter(pk=stuck.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=61))
+    PriceUpload.objects.filter(pk=alive.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=30))
+    call_command("process_price_uploads", "--once")
+    stuck.refresh_from_db()
+    alive.refresh_from_db()
+    assert stuck.status == UploadStatus.READY and stuck.draft is not None
+    assert alive.status == UploadStatus.PROCESSING
+
+
+def test_it_waits_fifteen_minutes_by_default_before_requeueing(supplier, settings):
+    del settings.PRICE_LIST_PROCESSING_TIMEOUT_S
+    upload(supplier, process=False)
+    item = services.price_upload_claim()
+    PriceUpload.objects.filter(pk=item.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=899))
+    assert services.price_upload_requeue_stale() == 0
+    PriceUpload.objects.filter(pk=item.pk).update(heartbeat_at=timezone.now() - dt.timedelta(seconds=901))
+    assert services.price_upload_requeue_stale() == 1
+    item.refresh_from_db()
+    assert item.status == UploadStatus.QUEUED
+
+
+# --- currencies ----------------------------------------------------------------------------------
+
+
+def test_it_never_calls_an_offer_best_against_another_currency(buyer, supplier, supplier2):
+    from tests import factories as core
+
+    supplier3 = core.SupplierFactory(name="Cheap Cement")
+    core.PartnershipFactory(buyer=buyer, supplier=supplier3)
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "100.00", 1)], currency="RUB")
+    publish(supplier2, [("A-1", "Арматура 12 мм", "т", "5.00", 1)], currency="USD")
+    publish(supplier3, [("A-1", "Арматура 12 мм", "т", "90.00", 1)], currency="RUB")
+    item = product(buyer, sku="A-1")
+    _suppliers, rows = selectors.price_comparison(buyer=buyer, products=[item])
+    assert rows[0]["best"] == "90 RUB · Cheap Cement; 5 USD · Bolt House"
+    assert (rows[0]["best_currency"], rows[0]["best_price"]) == ("RUB", Decimal("90"))
+    assert rows[0][f"s{supplier2.pk}"] == "5 USD"
+
+
+def test_it_lists_offers_cheapest_first_within_each_currency(buyer, supplier, supplier2):
+    publish(supplier, [("A-1", "Арматура", "т", "100.00", 1), ("A-1", "Арматура", "т", "95.00", 10)], currency="RUB")
+    publish(supplier2, [("A-1", "Арматура", "т", "5.00", 1)], currency="USD")
+    offers = list(selectors.offer_list(buyer=buyer, sku="A-1"))
+    assert [(o.price, o.currency) for o in offers] == [
+        (Decimal("95.0000"), "RUB"),
+        (Decimal("100.0000"), "RUB"),
+        (Decimal("5.0000"), "USD"),
+    ]
+    publish(supplier, [("A-1", "Арматура", "т", p, q) for p, q in (("100", 1), ("95", 10), ("90", 20))])
+    publish(supplier2, [("A-1", "Арматура", "т", p, q) for p, q in (("6", 1), ("4", 5), ("3", 7))], currency="USD")
+    offers = selectors.offer_list(buyer=buyer, sku="A-1", ordered=False)
+    assert [o.currency for o in selectors.order_offers(offers)] == ["RUB"] * 3 + ["USD"] * 3  # a tie: by code
+    fewer = selectors.order_offers(offers.filter(min_qty__lte=5))  # the groups of what remains
+    assert [(o.price, o.currency) for o in fewer] == [(D("4"), "USD"), (D("6"), "USD"), (D("100"), "RUB")]
+    assert fewer.count() == 3
+
+
+# --- real races (PostgreSQL) ---------------------------------------------------------------------
+
+
+def _race(n, work):
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(n)
+    results = []
+
+    def run(i):
+        try:
+            barrier.wait()
+            results.append(("ok", work(i)))
+        except Exception as error:  # collected: the test says which kinds are allowed
+            results.append(("error", error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_creates_a_sku_once_under_concurrency(buyer):
+    results = _race(6, lambda i: services.product_create(buyer=buyer, sku="SAME", name=f"Product {i}").pk)
+    assert sorted(kind for kind, _ in results) == ["error"] * 5 + ["ok"]
+    for kind, value in results:
+        if kind == "error":
+            assert isinstance(value, ValidationError), value
+            assert value.message_dict == {"sku": ["Your catalog already has the SKU “SAME”."]}
+    assert Product.objects.filter(buyer=buyer, sku="SAME").count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_it_reads_each_upload_once_with_racing_workers_and_pages(supplier):
+    items = [upload(supplier, process=False) for _ in range(3)]
+
+    def work(i):
+        if i < 3:  # a page reading "its" upload inline from a stale object
+            return services.price_upload_process(upload=items[i]).pk
+        claimed = services.price_upload_claim()  # a worker
+        return claimed and services.price_upload_process(upload=claimed).pk
+
+    results = _race(6, work)
+    assert [kind for kind, _ in results] == ["ok"] * 6
+    assert PriceUpload.objects.filter(status=UploadStatus.READY).count() == 3
+    assert _drafts(supplier) == 3 and PriceItem.objects.count() == 3

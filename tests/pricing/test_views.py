@@ -6,7 +6,8 @@ from django.urls import reverse
 
 from pricing.models import PriceList, PriceUpload, SkuMapping, UploadStatus
 from tests import factories as core
-from tests.pricing.factories import DATA, csv_bytes, product, publish, upload
+from tests.pricing.factories import csv_bytes, product, publish, upload
+from tests.pricing.samples import SAMPLES
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +18,7 @@ def _post_file(client, name: str, data: bytes, **fields):
 
 def test_it_uploads_previews_and_publishes_a_cp1251_file(login, sam, buyer):
     client = login(sam)
-    response = _post_file(client, "pricelist_ru_cp1251.csv", (DATA / "pricelist_ru_cp1251.csv").read_bytes())
+    response = _post_file(client, "pricelist_ru_cp1251.csv", (SAMPLES / "pricelist_ru_cp1251.csv").read_bytes())
     assert response.status_code == 302
     item = PriceUpload.objects.get()
     assert item.status == UploadStatus.READY
@@ -36,7 +37,9 @@ def test_it_uploads_previews_and_publishes_a_cp1251_file(login, sam, buyer):
 
 def test_it_shows_every_error_of_the_broken_file_and_publishes_nothing(login, sam):
     client = login(sam)
-    response = _post_file(client, "pricelist_broken.csv", (DATA / "pricelist_broken.csv").read_bytes(), currency="USD")
+    response = _post_file(
+        client, "pricelist_broken.csv", (SAMPLES / "pricelist_broken.csv").read_bytes(), currency="USD"
+    )
     item = PriceUpload.objects.get()
     assert item.status == UploadStatus.INVALID
     page = client.get(response.url).content.decode()
@@ -49,7 +52,7 @@ def test_it_shows_every_error_of_the_broken_file_and_publishes_nothing(login, sa
 
 def test_it_downloads_the_bad_rows(login, sam):
     client = login(sam)
-    _post_file(client, "pricelist_broken.csv", (DATA / "pricelist_broken.csv").read_bytes(), currency="USD")
+    _post_file(client, "pricelist_broken.csv", (SAMPLES / "pricelist_broken.csv").read_bytes(), currency="USD")
     item = PriceUpload.objects.get()
     response = client.get(reverse("pricing:upload_errors", args=[item.pk]))
     assert response["Content-Type"].startswith("text/csv")
@@ -301,3 +304,108 @@ def test_it_keeps_list_queries_bounded(login, alice, sam, buyer, supplier, djang
     for url, ceiling in ((reverse("pricing:index"), 16), (reverse("home"), 24)):
         with django_assert_max_num_queries(ceiling):
             assert supplier_client.get(url).status_code == 200
+
+
+# --- fixes of the review -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["https://evil.example/phish", "//evil.example/phish", "http:///evil.example/", "javascript:alert(1)"],
+)
+def test_it_redirects_after_mapping_only_back_into_the_site(login, paul, buyer, supplier2, target):
+    publish(supplier2, [("ZZ-1", "Something else", "pcs", "5", 1)])
+    product(buyer, sku="MY-1", name="My bolt")
+    response = login(paul).post(
+        reverse("pricing:mapping_set"),
+        {"supplier": supplier2.slug, "supplier_sku": "ZZ-1", "product": "MY-1", "next": target},
+    )
+    assert response.status_code == 302 and response["Location"] == reverse("pricing:mapping")
+    assert SkuMapping.objects.filter(supplier_sku="ZZ-1").exists()
+
+
+@pytest.mark.parametrize("target", ["/pricing/catalog/?q=bolt", "http://testserver/pricing/offers/"])
+def test_it_redirects_after_mapping_to_a_page_of_the_site(login, paul, buyer, supplier2, target):
+    product(buyer, sku="MY-1", name="My bolt")
+    response = login(paul).post(
+        reverse("pricing:mapping_set"),
+        {"supplier": supplier2.slug, "supplier_sku": "ZZ-1", "product": "MY-1", "next": target},
+    )
+    assert response["Location"] == target
+
+
+def test_it_answers_an_outsider_and_an_unknown_buyer_alike_in_the_form(login, sam, supplier, outsider_buyer):
+    pending = core.BuyerFactory(name="Pending Partner")
+    core.PartnershipFactory(buyer=pending, supplier=supplier, status="applied")
+    client = login(sam)
+
+    def error_for(slug: str) -> list[str]:
+        response = _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB", buyer=slug)
+        assert response.status_code == 200
+        return response.context["form"].errors["buyer"]
+
+    for slug in (outsider_buyer.slug, pending.slug, "no-such-buyer"):
+        assert error_for(slug) == [f"No such buyer among your active partners: “{slug}”."]
+    assert not PriceUpload.objects.exists()
+
+
+def test_it_never_lets_the_worker_take_an_upload_the_page_reads(login, sam, supplier, monkeypatch):
+    from pricing import services
+
+    real_process = services.price_upload_process
+    worker_got = []
+
+    def worker_polls_first(*, upload):  # a worker polls between the page's save and its read
+        worker_got.append(services.price_upload_claim())
+        return real_process(upload=upload)
+
+    monkeypatch.setattr(services, "price_upload_process", worker_polls_first)
+    _post_file(login(sam), "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB")
+    assert worker_got == [None]
+    assert PriceUpload.objects.get().status == UploadStatus.READY
+    assert PriceList.objects.filter(status="draft").count() == 1
+
+
+def test_it_never_lets_the_worker_take_a_remapped_upload_the_page_reads(login, sam, supplier, monkeypatch):
+    from pricing import services
+
+    client = login(sam)
+    _post_file(client, "odd.csv", b"Code;Title;Cost\nA-1;Bolt;1.50\n", currency="USD")
+    item = PriceUpload.objects.get()
+    real_process = services.price_upload_process
+    worker_got = []
+
+    def worker_polls_first(*, upload):
+        worker_got.append(services.price_upload_claim())
+        return real_process(upload=upload)
+
+    monkeypatch.setattr(services, "price_upload_process", worker_polls_first)
+    client.post(
+        reverse("pricing:upload_remap", args=[item.pk]),
+        {"map_sku": "Code", "map_name": "Title", "map_price": "Cost"},
+    )
+    item.refresh_from_db()
+    assert worker_got == [None] and item.status == UploadStatus.READY
+
+
+def test_it_groups_offers_by_currency_cheapest_first_within_each(login, alice, buyer, supplier, supplier2):
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1), ("B-1", "Арматура 14 мм", "т", "130.00", 1)])
+    publish(supplier2, [("ARM12", "Арматура 12 мм", "т", "7.00", 1)], currency="USD")
+    client = login(alice)
+    page = client.get(reverse("pricing:offers") + "?q=Арматура").content.decode()
+    assert page.index("120.0000") < page.index("130.0000") < page.index("7.0000")
+    by_price = client.get(reverse("pricing:offers") + "?q=Арматура&sort=price").content.decode()
+    assert by_price.index("120.0000") < by_price.index("130.0000")  # RUB with RUB, USD with USD
+    assert by_price.index("130.0000") < by_price.index("7.0000")  # currencies by code when sorted by price
+
+
+def test_it_compares_a_category_within_each_currency(login, alice, buyer, supplier, supplier2):
+    category = core.CategoryFactory(buyer=buyer, name="Steel")
+    publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1)])
+    publish(supplier2, [("A-1", "Арматура 12 мм", "т", "5.00", 1)], currency="USD")
+    product(buyer, sku="A-1", name="Арматура 12 мм", category=category)
+    client = login(alice)
+    page = client.get(reverse("pricing:compare") + f"?category={category.pk}").content.decode()
+    assert "120 RUB · Steel Works; 5 USD · Bolt House" in page
+    for sort in ("best", "-best"):
+        assert client.get(reverse("pricing:compare") + f"?category={category.pk}&sort={sort}").status_code == 200

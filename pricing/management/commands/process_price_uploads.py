@@ -1,7 +1,9 @@
 """The worker that reads queued price-list uploads (files too big to read inside the request).
 
 Runs until stopped; several may run side by side: each claims an upload with
-``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL."""
+``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL and a conditional UPDATE (queued → processing).
+Before each claim, uploads whose run has been silent for ``PRICE_LIST_PROCESSING_TIMEOUT_S``
+(default 900 s: its worker or request died) are queued again."""
 
 import signal
 import time
