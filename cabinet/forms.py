@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from .documents import ACCEPTED_HINT
 from .models import MAX_LEAD_TIME_DAYS, ComplaintResolution, ProposalKind
@@ -113,8 +114,39 @@ class RfqLineForm(LineForm):
     wanted_date = forms.DateField(label=_("Wanted by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
-LineFormSet = forms.formset_factory(LineForm, extra=5, max_num=200)
-RfqLineFormSet = forms.formset_factory(RfqLineForm, extra=5, max_num=200)
+# The most lines one web form takes (the API takes more). A browser sends every field of every row and
+# Django refuses a request of more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) fields: 150 rows of at most
+# 5 fields leave room for the rest of the form.
+MAX_LINES = 150
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    """Rows of lines: a few blank rows to start (more are added in the browser by static/js/cabinet.js),
+    blank rows are skipped and do not count, and more than ``max_num`` filled rows are refused with a
+    clear message (Django's own ``validate_max`` would count the blank rows too)."""
+
+    default_error_messages = {
+        "too_many_forms": ngettext_lazy(
+            "A form takes at most %(num)d line; put the rest into another one or send them through the API.",
+            "A form takes at most %(num)d lines; put the rest into another one or send them through the API.",
+            "num",
+        ),
+    }
+
+    def clean(self):
+        super().clean()
+        if sum(1 for form in self.forms if form.has_changed()) > self.max_num:
+            raise forms.ValidationError(
+                self.error_messages["too_many_forms"] % {"num": self.max_num}, code="too_many_forms"
+            )
+
+
+def _line_formset(form):
+    return forms.formset_factory(form, formset=BaseLineFormSet, extra=3, max_num=MAX_LINES, absolute_max=2 * MAX_LINES)
+
+
+LineFormSet = _line_formset(LineForm)
+RfqLineFormSet = _line_formset(RfqLineForm)
 
 
 def filled_lines(formset) -> list[dict]:
