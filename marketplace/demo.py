@@ -74,6 +74,9 @@ SUPPLIERS = [
     ("eastern-hardware", "Eastern Hardware Ltd", 1),
 ]
 
+# Suppliers whose owner logins seed_demo prints: they get the richest data.
+FEATURED_SUPPLIERS = {SUPPLIERS[i][0] for i in (0, 1, 11, 20)}
+
 ONBOARDING = [
     PartnershipStatus.APPLIED,
     PartnershipStatus.BUSINESS_REVIEW,
@@ -91,8 +94,10 @@ class DemoWorld:
     rng: random.Random = field(default_factory=lambda: random.Random(2026))
 
     def active_suppliers(self, buyer: Organization) -> list[Organization]:
+        """The buyer's active suppliers, those whose logins are printed first (so they have data)."""
         ids = Partnership.objects.filter(buyer=buyer, status=PartnershipStatus.ACTIVE).values("supplier_id")
-        return list(Organization.objects.filter(pk__in=ids).order_by("slug"))
+        suppliers = Organization.objects.filter(pk__in=ids).order_by("slug")
+        return sorted(suppliers, key=lambda s: s.slug not in FEATURED_SUPPLIERS)
 
     def user(self, email: str) -> User:
         return User.objects.get(email=email)
@@ -128,7 +133,7 @@ def seed() -> DemoWorld:
         email = f"sales@{slug}.demo"
         supplier = _organization(slug=slug, name=name, kind=OrganizationKind.SUPPLIER, owner_email=email)
         world.suppliers.append(supplier)
-        if index in (0, 1, 10, 20):
+        if slug in FEATURED_SUPPLIERS:
             world.logins.append((email, f"{supplier.name}: {Role.OWNER.label}"))
         # Russian-named suppliers mostly work with the Russian buyer, Vietnamese with the Vietnamese
         # one, English-named ones with both; a few are still in onboarding.
