@@ -31,8 +31,11 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_server, transactional_db):
-    """``new_page(locale="en")`` opens a fresh browser context (its own cookies: one person)."""
+def new_page(django_db_setup, browser, live_server, transactional_db):
+    """``new_page(locale="en")`` opens a fresh browser context (its own cookies: one person).
+
+    ``django_db_setup`` comes first so that the test database outlives the live server's
+    connections (otherwise PostgreSQL refuses to drop it at the end of the session)."""
     contexts = []
 
     def make(locale: str = "en", viewport: dict | None = None):
