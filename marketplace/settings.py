@@ -249,3 +249,4 @@ PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 PRICE_LIST_PROCESSING_TIMEOUT_S = int(os.environ.get("PRICE_LIST_PROCESSING_TIMEOUT_S", 900))
+PRICE_LIST_CHUNK_ROWS = int(os.environ.get("PRICE_LIST_CHUNK_ROWS", 100_000))

@@ -5,8 +5,9 @@ The path of every upload, web or API, small or huge:
 1. ``price_upload_create`` keeps the file server-side (MEDIA_ROOT), tied to the supplier;
 2. ``price_upload_process`` claims it (exactly one run, page or worker, reads an upload; see
    "reading" below), parses it (in chunks for big CSV files), collects every error, and, only
-   while no error has been seen, streams the rows into a *draft* version (PostgreSQL COPY, else
-   ``bulk_create`` in batches); then computes, set-based, the partial merge and the diff against
+   while no error has been seen, streams the rows into a *draft* version (PostgreSQL COPY, by a
+   thread of its own while the next chunk is read, see ``_Stager``; else ``bulk_create`` in
+   batches); then computes, set-based, the partial merge and the diff against
    the active version (which also gives the "price moved more than 50%" warnings);
 3. ``price_upload_publish`` flips the draft to active and the previous version to superseded in one
    transaction, or refuses and changes nothing.
@@ -20,6 +21,8 @@ import csv
 import datetime as dt
 import io
 import logging
+import queue
+import threading
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -27,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,6 +91,12 @@ def inline_bytes() -> int:
 def chunk_bytes() -> int:
     """CSV files bigger than this are read in chunks."""
     return setting("PRICE_LIST_CHUNK_BYTES", 8 * 1024 * 1024)
+
+
+def chunk_rows() -> int:
+    """Rows per chunk of a big CSV file: smaller chunks start the database's writes sooner and
+    leave less to write after the last one is read; bigger ones cost less per chunk."""
+    return setting("PRICE_LIST_CHUNK_ROWS", 100_000)
 
 
 def warn_percent() -> Decimal:
@@ -442,7 +451,7 @@ def _read_file(upload: PriceUpload, *, mapping: dict, encoding: str, delimiter: 
     except NotImplementedError:  # a storage without local paths: read it whole
         path = None
     if is_csv and path and upload.size > chunk_bytes():
-        yield from importers.iter_price_chunks(path, upload.filename, **kwargs)
+        yield from importers.iter_price_chunks(path, upload.filename, chunk_rows=chunk_rows(), **kwargs)
         return
     with upload.file.open("rb") as handle:
         data = handle.read()
@@ -486,7 +495,80 @@ def _error_dict(error) -> dict:
     }
 
 
+class _Stager:
+    """Writes the draft's rows chunk by chunk.
+
+    On PostgreSQL outside a transaction (the page's and the worker's reads: every chunk is its
+    own transaction anyway), a thread with a connection of its own COPYs chunk N while the caller
+    parses and validates chunk N+1: the database's work overlaps with Python's. Inside a
+    transaction (the API's all-or-nothing import) or on another database, rows are written in
+    the caller's connection, in turn. ``close`` waits for the last chunk and raises what the
+    writes raised (a duplicate: ``ValidationError``); nothing is written after it returns."""
+
+    def __init__(self) -> None:
+        self.threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
+        self.error: BaseException | None = None
+        self.stopping = False
+        self.thread: threading.Thread | None = None
+        if self.threaded:
+            self.queue: queue.Queue = queue.Queue(maxsize=1)
+            self.thread = threading.Thread(target=self._run, name="price-list-stager", daemon=True)
+            self.thread.start()
+
+    def _run(self) -> None:
+        try:
+            while True:
+                job = self.queue.get()
+                if job is None:
+                    return
+                if self.error is None and not self.stopping:
+                    try:
+                        _copy_send(job)
+                    except BaseException as exc:  # handed to the caller at its next put / close
+                        self.error = exc
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def put(self, draft: PriceList, frame: pd.DataFrame) -> None:
+        if not self.threaded:
+            _write_items(draft, frame)
+            return
+        self._raise()
+        if not frame.empty:
+            # The text is made here, in turn with validation (both hold the GIL); the thread
+            # only sends it, while the database works and the next chunk is read.
+            self.queue.put(_copy_payload(draft, frame))
+
+    def close(self) -> None:
+        if self.thread is not None:
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+        self._raise()
+
+    def stop(self) -> None:
+        """On the way out after an error: skip what is queued, wait for the write under way."""
+        if self.thread is not None:
+            self.stopping = True
+            self.queue.put(None)
+            self.thread.join()
+            self.thread = None
+
+
 def _stage(upload: PriceUpload, chunks: Iterable, *, progress: bool = True) -> None:
+    stager = _Stager()
+    try:
+        _stage_with(upload, chunks, stager, progress=progress)
+    finally:
+        stager.stop()
+
+
+def _stage_with(upload: PriceUpload, chunks: Iterable, stager: _Stager, *, progress: bool = True) -> None:
     errors: list[dict] = []
     warnings: list[dict] = []
     error_count = warning_count = total = staged = 0
@@ -522,10 +604,11 @@ def _stage(upload: PriceUpload, chunks: Iterable, *, progress: bool = True) -> N
                     draft = _draft_create(upload, currencies)
                     upload.draft = draft
                     _write(upload, draft=draft)  # from now on, whoever drops the upload's draft drops this one
-                _write_items(draft, frame)
+                stager.put(draft, frame)
                 staged += len(frame)
             if progress:
                 _write(upload, processed_rows=total, total_rows=max(total, upload.total_rows))
+        stager.close()
         upload.total_rows = total
         upload.processed_rows = total
         upload.preview = preview
@@ -653,8 +736,12 @@ def _copy_column(series: pd.Series) -> list[str]:
 
 def _copy_items(draft: PriceList, frame: pd.DataFrame) -> None:
     """COPY … FROM STDIN (text format) straight into the draft's rows: one statement per chunk."""
-    if frame.empty:
-        return
+    if not frame.empty:
+        _copy_send(_copy_payload(draft, frame))
+
+
+def _copy_payload(draft: PriceList, frame: pd.DataFrame) -> bytes:
+    """A chunk's rows as COPY text-format lines."""
     n = len(frame)
     nulls = ["\\N"] * n
 
@@ -674,7 +761,10 @@ def _copy_items(draft: PriceList, frame: pd.DataFrame) -> None:
         optional("lead_time_days"),
     ]
     head = f"{draft.pk}\t"
-    payload = "\n".join([head + "\t".join(cells) for cells in zip(*columns, strict=True)]) + "\n"
+    return ("\n".join([head + "\t".join(cells) for cells in zip(*columns, strict=True)]) + "\n").encode()
+
+
+def _copy_send(payload: bytes) -> None:
     names = ", ".join(["price_list_id", *ITEM_COLUMNS])
     try:
         with transaction.atomic(), connection.cursor() as cursor:
@@ -695,6 +785,10 @@ def _finish_draft(draft: PriceList, upload: PriceUpload, staged: int) -> None:
             # Two big lists hash-joined in memory rather than in batches on disk.
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("SET LOCAL jit = off")
+            # A version is a small part of the items table (every version of every supplier, and
+            # the dead rows of deleted drafts): read both through the (list, sku, min_qty) index,
+            # never by scanning the table, whatever the statistics of a just-loaded draft say.
+            cursor.execute("SET LOCAL enable_seqscan = off")
             cursor.execute("ANALYZE pricing_priceitem")
         merged = 0
         if previous is not None and draft.mode == UploadMode.PARTIAL:
