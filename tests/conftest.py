@@ -161,3 +161,10 @@ def api(db):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """pytest-django's live server, started after the test database exists so that it stops (and
+    closes its connections) before the database is dropped."""
+    return live_server
