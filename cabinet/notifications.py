@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -82,11 +83,16 @@ def notify(
     Notification.objects.bulk_create(
         [Notification(user=user, organization=organization, kind=kind, params=params, url=url) for user in people]
     )
-    subject = render_text(kind, params)
-    link = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}{url}" if url else ""
-    body = "\n\n".join(filter(None, [subject, link, _("— Supplier Marketplace")]))
-    emails = [user.email for user in people if user.email]
-    messages = [(subject, body, settings.DEFAULT_FROM_EMAIL, [email]) for email in emails]
+    link = f"{settings.SITE_URL.rstrip('/')}{url}" if url else ""
+    messages = []
+    for user in people:
+        if not user.email:
+            continue
+        # Each person reads the mail in the language they last used the site in.
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            subject = render_text(kind, params)
+            body = "\n\n".join(filter(None, [subject, link, _("— Supplier Marketplace")]))
+        messages.append((subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
 
     def send() -> None:
         try:

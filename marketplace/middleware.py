@@ -1,3 +1,4 @@
+from django.contrib.auth import get_user_model
 from django.utils.functional import SimpleLazyObject
 
 from .tenancy import resolve_membership
@@ -16,7 +17,17 @@ class ActiveOrganizationMiddleware:
         request.organization = membership.organization if membership else None
         request.role = membership.role if membership else None
         request.memberships = SimpleLazyObject(lambda: list(_memberships(request)))
+        _remember_language(request)
         return self.get_response(request)
+
+
+def _remember_language(request) -> None:
+    """Keep the person's current site language, so that mail to them can be written in it."""
+    user = request.user
+    language = getattr(request, "LANGUAGE_CODE", "")
+    if user.is_authenticated and language and language != user.language:
+        get_user_model().objects.filter(pk=user.pk).update(language=language)
+        user.language = language
 
 
 def _memberships(request):

@@ -181,6 +181,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 # Before collectstatic has run (tests, a first start) fall back to the unhashed name.
 WHITENOISE_MANIFEST_STRICT = False
 
+# Absolute links in emails (notifications) start with this.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Supplier Marketplace <noreply@localhost>")
 

@@ -7,6 +7,10 @@ import shutil
 
 import pytest
 
+# Playwright's sync API runs an event loop in the test's thread; Django would otherwise refuse the
+# test's own database calls as "async unsafe".
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
