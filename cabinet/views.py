@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace.forms import show_service_error
 from marketplace.models import OrganizationKind
 from marketplace.selectors import active_buyers, active_suppliers, is_active_partner
 from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
@@ -47,15 +48,6 @@ def _acting_permission(request: HttpRequest) -> str:
 
 def _can_act(request: HttpRequest) -> bool:
     return request.membership.can(_acting_permission(request))
-
-
-def _error_messages(request: HttpRequest, error: ValidationError, form=None) -> None:
-    if form is not None and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    for text in error.messages:
-        messages.error(request, text)
 
 
 class _CabinetTable(TenantTableView):
@@ -109,7 +101,7 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
                 files=data["files"],
             )
         except ValidationError as error:
-            _error_messages(request, error, form)
+            show_service_error(request, error, form)
         else:
             messages.success(request, _("The request is sent to %(n)s suppliers.") % {"n": len(data["suppliers"])})
             return redirect("cabinet:rfq_detail", pk=rfq.pk)
@@ -200,7 +192,7 @@ def rfq_quote(request: HttpRequest, pk: int) -> HttpResponse:
             files=form.cleaned_data["files"],
         )
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
     else:
         messages.success(request, _("Your quote is sent."))
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
@@ -221,7 +213,7 @@ def rfq_decline(request: HttpRequest, pk: int) -> HttpResponse:
             rfq=rfq, supplier=request.organization, actor=request.user, reason=form.cleaned_data["reason"]
         )
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
     else:
         messages.success(request, _("You declined the request."))
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
@@ -237,7 +229,7 @@ def rfq_cancel(request: HttpRequest, pk: int) -> HttpResponse:
         services.rfq_cancel(rfq=rfq, actor=request.user, organization=request.organization)
         messages.success(request, _("The request is cancelled."))
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
 
@@ -262,7 +254,7 @@ def rfq_comment(request: HttpRequest, pk: int) -> HttpResponse:
                 supplier=supplier,
             )
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         messages.error(request, _("Write something first."))
     suffix = f"?supplier={supplier.pk}" if supplier else ""
@@ -277,7 +269,7 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         order = services.quote_accept(quote=quote, actor=request.user, organization=request.organization)
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
         return redirect("cabinet:rfq_detail", pk=quote.rfq_id)
     messages.success(
         request,
@@ -338,7 +330,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 files=data["files"],
             )
         except ValidationError as error:
-            _error_messages(request, error, form)
+            show_service_error(request, error, form)
         else:
             messages.success(request, _("Order %(number)s is placed.") % {"number": order.number})
             return redirect("cabinet:order_detail", pk=order.pk)
@@ -394,7 +386,7 @@ def order_transition(request: HttpRequest, pk: int) -> HttpResponse:
             comment=form.cleaned_data["comment"],
         )
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
     else:
         messages.success(
             request,
@@ -415,7 +407,7 @@ def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
                 body=form.cleaned_data["body"], author=request.user, organization=request.organization, order=order
             )
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         messages.error(request, _("Write something first."))
     return redirect("cabinet:order_detail", pk=order.pk)
@@ -435,7 +427,7 @@ def order_documents(request: HttpRequest, pk: int) -> HttpResponse:
             uploads=form.cleaned_data["files"], organization=request.organization, actor=request.user, order=order
         )
     except ValidationError as error:
-        _error_messages(request, error)
+        show_service_error(request, error)
     else:
         messages.success(request, _("Attached."))
     return redirect("cabinet:order_detail", pk=order.pk)
@@ -463,7 +455,7 @@ def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
                 organization=request.organization,
             )
         except ValidationError as error:
-            _error_messages(request, error, form)
+            show_service_error(request, error, form)
         else:
             messages.success(request, _("The complaint is sent to %(supplier)s.") % {"supplier": order.supplier.name})
             return redirect("cabinet:complaint_detail", pk=complaint.pk)
@@ -522,7 +514,7 @@ def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Your answer is sent."))
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         messages.error(request, _("Write your answer."))
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
@@ -547,7 +539,7 @@ def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("The complaint is resolved."))
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
@@ -592,7 +584,7 @@ def proposal_create(request: HttpRequest) -> HttpResponse:
             )
             messages.success(request, _("Your proposal is sent to %(buyer)s.") % {"buyer": data["buyer"].name})
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
@@ -617,7 +609,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Your decision is recorded."))
         except ValidationError as error:
-            _error_messages(request, error)
+            show_service_error(request, error)
     else:
         messages.error(request, _("Choose to accept or decline."))
     return redirect("cabinet:proposal_list")

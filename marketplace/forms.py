@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -10,6 +12,19 @@ from .models import (
     ReviewTeam,
     Role,
 )
+
+
+def show_service_error(request, error: ValidationError, form=None, *, on_form: bool = False) -> None:
+    """A service's refusal where the person will see it: field errors next to their fields; the
+    rest on the form (``on_form``) or as messages at the top of the page."""
+    if form is not None and hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif form is not None and on_form:
+        form.add_error(None, error.messages)
+    else:
+        for text in error.messages:
+            messages.error(request, text)
 
 
 class OrganizationCreateForm(forms.Form):

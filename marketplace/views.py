@@ -25,6 +25,7 @@ from .forms import (
     OrganizationForm,
     PartnershipCategoriesForm,
     PartnershipMoveForm,
+    show_service_error,
 )
 from .models import Membership, OrganizationKind, PartnershipStatus, Role, User
 from .tables import BuyerPartnershipTable, PartnershipTable
@@ -36,14 +37,6 @@ from .tenancy import (
     require_kind,
     switch_organization,
 )
-
-
-def _form_errors_to_messages(request: HttpRequest, error: ValidationError, form=None) -> None:
-    if form is not None and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-        return
-    messages.error(request, " ".join(error.messages))
 
 
 @require_GET
@@ -67,7 +60,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"], kind=form.cleaned_data["kind"], owner=request.user
             )
         except ValidationError as error:
-            _form_errors_to_messages(request, error, form)
+            show_service_error(request, error, form)
         else:
             switch_organization(request, organization.pk)
             messages.success(request, _("%(name)s is ready.") % {"name": organization.name})
@@ -171,7 +164,7 @@ def member_update(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Role changed."))
         except ValidationError as error:
-            _form_errors_to_messages(request, error)
+            show_service_error(request, error)
     return redirect("organization_settings")
 
 
@@ -251,7 +244,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
         services.invitation_revoke(invitation=invitation)
         messages.success(request, _("Invitation revoked."))
     except ValidationError as error:
-        _form_errors_to_messages(request, error)
+        show_service_error(request, error)
     return redirect("partners:list")
 
 
@@ -299,7 +292,7 @@ def partner_move(request: HttpRequest, pk: int) -> HttpResponse:
             )
             messages.success(request, _("Status updated."))
         except ValidationError as error:
-            _form_errors_to_messages(request, error)
+            show_service_error(request, error)
     return redirect("partners:detail", pk=partnership.pk)
 
 
@@ -364,7 +357,7 @@ def buyer_apply(request: HttpRequest) -> HttpResponse:
             request, _("Your application to %(buyer)s is sent.") % {"buyer": form.cleaned_data["buyer"].name}
         )
     except ValidationError as error:
-        _form_errors_to_messages(request, error)
+        show_service_error(request, error)
     return redirect("buyers")
 
 
@@ -392,7 +385,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 name=form.cleaned_data["name"],
             )
         except ValidationError as error:
-            _form_errors_to_messages(request, error)
+            show_service_error(request, error)
         else:
             switch_organization(request, supplier.pk)
             messages.success(

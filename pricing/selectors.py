@@ -10,15 +10,9 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from marketplace.models import Organization, Partnership, PartnershipStatus
+from marketplace.models import Organization, Partnership
 
 from .models import PriceChange, PriceItem, PriceList, PriceListStatus, PriceUpload, Product, SkuMapping
-
-
-def _active_partnership(buyer_field: str, supplier_field: str):
-    return Partnership.objects.filter(
-        buyer_id=OuterRef(buyer_field), supplier_id=OuterRef(supplier_field), status=PartnershipStatus.ACTIVE
-    )
 
 
 def price_list_list(*, organization: Organization, filters: dict | None = None) -> QuerySet[PriceList]:
@@ -28,9 +22,7 @@ def price_list_list(*, organization: Organization, filters: dict | None = None) 
     if organization.is_supplier:
         lists = lists.filter(supplier=organization)
     else:
-        partner = Partnership.objects.filter(
-            buyer=organization, supplier_id=OuterRef("supplier_id"), status=PartnershipStatus.ACTIVE
-        )
+        partner = Partnership.objects.active().filter(buyer=organization, supplier_id=OuterRef("supplier_id"))
         lists = lists.filter(Q(audience__isnull=True) | Q(audience=organization)).filter(Exists(partner))
     if filters:
         lists = lists.filter(**filters)
@@ -45,9 +37,7 @@ def effective_price_lists(*, buyer: Organization) -> QuerySet[PriceList]:
     """The one active version per supplier that applies to this buyer: a list offered to it alone
     wins over the supplier's list for all buyers."""
     own = PriceList.objects.filter(supplier_id=OuterRef("supplier_id"), audience=buyer, status=PriceListStatus.ACTIVE)
-    partner = Partnership.objects.filter(
-        buyer=buyer, supplier_id=OuterRef("supplier_id"), status=PartnershipStatus.ACTIVE
-    )
+    partner = Partnership.objects.active().filter(buyer=buyer, supplier_id=OuterRef("supplier_id"))
     return (
         PriceList.objects.active()
         .filter(Exists(partner))

@@ -13,6 +13,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace.forms import show_service_error
 from marketplace.models import OrganizationKind
 from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
 
@@ -38,14 +39,6 @@ from .tables import (
 )
 
 SUPPLIER, BUYER = OrganizationKind.SUPPLIER, OrganizationKind.BUYER
-
-
-def _errors_to_form(request: HttpRequest, error: ValidationError, form) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 # --- price lists (both sides) --------------------------------------------------------------------
@@ -134,7 +127,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 claim=data["file"].size <= services.inline_bytes(),  # read here: the worker never sees it queued
             )
         except ValidationError as error:
-            _errors_to_form(request, error, form)
+            show_service_error(request, error, form, on_form=True)
         else:
             if created.status == UploadStatus.PROCESSING:
                 services.price_upload_process(upload=created)
@@ -317,7 +310,7 @@ def product_create(request: HttpRequest) -> HttpResponse:
         try:
             product = services.product_create(buyer=request.organization, **form.cleaned_data)
         except ValidationError as error:
-            _errors_to_form(request, error, form)
+            show_service_error(request, error, form, on_form=True)
         else:
             messages.success(request, _("%(sku)s is in your catalog.") % {"sku": product.sku})
             return redirect("pricing:product_detail", pk=product.pk)
