@@ -4,7 +4,6 @@ from .models import (
     Comment,
     Complaint,
     Document,
-    Notification,
     Order,
     OrderEvent,
     OrderLine,
@@ -99,13 +98,6 @@ class DocumentAdmin(admin.ModelAdmin):
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["organization", "order", "rfq", "created_at"]
     raw_id_fields = ["order", "rfq", "supplier", "author", "organization"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["user", "organization", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
-    raw_id_fields = ["user", "organization"]
 
 
 @admin.register(OrderNumberCounter)

@@ -456,29 +456,3 @@ class Comment(models.Model):
 
 
 # -- Inbox -----------------------------------------------------------------------------------------
-
-
-class Notification(models.Model):
-    """One line of a person's inbox. The text is rendered at read time from ``kind`` and ``params``
-    so that each person reads it in their own language."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=40)
-    params = models.JSONField(default=dict, blank=True)
-    url = models.CharField(max_length=300, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "organization", "read_at"], name="notification_unread")]
-
-    def __str__(self) -> str:
-        return self.text
-
-    @property
-    def text(self) -> str:
-        from .notifications import render_text
-
-        return render_text(self.kind, self.params)

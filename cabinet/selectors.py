@@ -6,14 +6,13 @@ from __future__ import annotations
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from marketplace.models import Organization, Partnership
+from marketplace.models import Notification, Organization, Partnership
 
 from .models import (
     Comment,
     Complaint,
     ComplaintState,
     Document,
-    Notification,
     Order,
     OrderState,
     Proposal,

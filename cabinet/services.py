@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Organization
+from marketplace.models import Notification, Organization
+from marketplace.notifications import notify
 from marketplace.selectors import is_active_partner
 
 from . import documents as doc_rules
@@ -31,7 +32,6 @@ from .models import (
     ComplaintResolution,
     ComplaintState,
     Document,
-    Notification,
     Order,
     OrderChannel,
     OrderEvent,
@@ -49,7 +49,6 @@ from .models import (
     RfqState,
 )
 from .money import currency_code, money, unit_price
-from .notifications import notify
 from .transitions import BUYER, STATE_TIMESTAMP, SUPPLIER, Move, find, moves_from
 
 

@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiKey, Category, Invitation, Membership, Organization, Partnership, PartnershipEvent, User
+from .models import (
+    ApiKey,
+    Category,
+    Invitation,
+    Membership,
+    Notification,
+    Organization,
+    Partnership,
+    PartnershipEvent,
+    User,
+)
 
 
 @admin.register(User)
@@ -63,3 +73,10 @@ class InvitationAdmin(admin.ModelAdmin):
 class ApiKeyAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "lookup", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["lookup", "key_hash", "created_at", "last_used_at"]
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    raw_id_fields = ["user", "organization"]

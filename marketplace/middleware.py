@@ -1,6 +1,7 @@
 from django.contrib.auth import get_user_model
 from django.utils.functional import SimpleLazyObject
 
+from .actors import Actor
 from .tenancy import resolve_membership
 
 
@@ -16,9 +17,17 @@ class ActiveOrganizationMiddleware:
         request.membership = membership
         request.organization = membership.organization if membership else None
         request.role = membership.role if membership else None
+        request.actor = _actor(request, membership)
         request.memberships = SimpleLazyObject(lambda: list(_memberships(request)))
         _remember_language(request)
         return self.get_response(request)
+
+
+def _actor(request, membership) -> Actor:
+    if membership is not None:  # request.user is the membership's user, already loaded
+        return Actor(organization=membership.organization, user=request.user, role=membership.role)
+    user = request.user if request.user.is_authenticated else None
+    return Actor(organization=None, user=user)
 
 
 def _remember_language(request) -> None:

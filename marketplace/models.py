@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from enum import StrEnum
 
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
@@ -100,14 +101,37 @@ class Role(models.TextChoices):
 
 
 BUYER_ONLY_ROLES = {Role.PROCUREMENT, Role.MANAGER}
-# Who may do what, by role; every view and API endpoint asks through Membership.can().
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.OWNER: {"manage_org", "manage_keys", "manage_partners", "procure", "rate", "work"},
-    Role.ADMIN: {"manage_org", "manage_keys", "manage_partners", "procure", "rate", "work"},
-    Role.PROCUREMENT: {"procure", "manage_partners", "work"},
-    Role.MANAGER: {"rate", "manage_partners"},
-    Role.MEMBER: set(),
+
+
+class Perm(StrEnum):
+    """What a role may do. An enum, so that a misspelt permission fails loudly instead of
+    answering 403 for everyone."""
+
+    MANAGE_ORG = "manage_org"  # rename, members, integrations
+    MANAGE_KEYS = "manage_keys"  # API keys, webhooks
+    MANAGE_PARTNERS = "manage_partners"  # invitations, onboarding
+    PROCURE = "procure"  # a buyer's business: requests, orders, auctions
+    RATE = "rate"  # a buyer's ratings: weights, trust marks
+    WORK = "work"  # a supplier's business: quotes, orders, price lists, bids
+
+
+# Who may do what, by role; every view, API endpoint and consumer asks through role_can().
+ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
+    Role.OWNER: frozenset(Perm),
+    Role.ADMIN: frozenset(Perm),
+    Role.PROCUREMENT: frozenset({Perm.PROCURE, Perm.MANAGE_PARTNERS, Perm.WORK}),
+    Role.MANAGER: frozenset({Perm.RATE, Perm.MANAGE_PARTNERS}),
+    Role.MEMBER: frozenset(),
 }
+
+
+def role_can(role: str, organization_kind: str, permission: Perm | str) -> bool:
+    permission = Perm(permission)  # an unknown name raises ValueError
+    if role == Role.MEMBER and organization_kind == OrganizationKind.SUPPLIER:
+        # A supplier's staff do the daily work (quotes, orders, price lists, bids); only a buyer's
+        # plain members are read-only.
+        return permission == Perm.WORK
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
 
 
 class Membership(models.Model):
@@ -125,12 +149,8 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
 
-    def can(self, permission: str) -> bool:
-        if self.role == Role.MEMBER and self.organization.is_supplier:
-            # A supplier's staff do the daily work (quotes, orders, price lists); only a buyer's
-            # plain members are read-only.
-            return permission == "work"
-        return permission in ROLE_PERMISSIONS.get(self.role, set())
+    def can(self, permission: Perm | str) -> bool:
+        return role_can(self.role, self.organization.kind, permission)
 
 
 class Category(models.Model):
@@ -178,10 +198,17 @@ class ReviewTeam(models.TextChoices):
     PROCUREMENT = "procurement", _("Procurement")
 
 
-class PartnershipQuerySet(models.QuerySet):
-    def visible_to(self, organization: Organization):
+class TwoSidedQuerySet(models.QuerySet):
+    """For models between a buyer and a supplier (orders, requests, complaints, partnerships,
+    auctions...): the one spelling of "rows this organization is a side of"."""
+
+    def visible_to(self, organization: Organization | None):
+        if organization is None:
+            return self.none()
         return self.filter(Q(buyer=organization) | Q(supplier=organization))
 
+
+class PartnershipQuerySet(TwoSidedQuerySet):
     def active(self):
         return self.filter(status=PartnershipStatus.ACTIVE)
 
@@ -330,3 +357,29 @@ class ApiKey(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class Notification(models.Model):
+    """One line of a person's inbox. The text is rendered at read time from ``kind`` and ``params``
+    so that each person reads it in their own language."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "organization", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.text
+
+    @property
+    def text(self) -> str:
+        from .notifications import render_text
+
+        return render_text(self.kind, self.params)

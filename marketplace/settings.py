@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "huey.contrib.djhuey",
     "marketplace",
     "cabinet",
     "pricing",
@@ -123,6 +124,19 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Background work (huey): SQLite storage on one machine, Redis when REDIS_URL is set. The consumer
+# is `python manage.py run_huey` (bin/run starts it). Tests run tasks immediately (tests/conftest.py).
+HUEY = {
+    "name": os.environ.get("HUEY_NAME", "marketplace"),
+    "huey_class": "huey.RedisHuey" if REDIS_URL else "huey.SqliteHuey",
+    "connection": {"url": REDIS_URL}
+    if REDIS_URL
+    else {"filename": os.environ.get("HUEY_SQLITE", str(BASE_DIR / "huey.sqlite3"))},
+    "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",
+    "utc": True,
+    "consumer": {"workers": int(os.environ.get("HUEY_WORKERS", "2")), "worker_type": "thread", "periodic": True},
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from .models import Membership, Organization
+from .models import Membership, Organization, Perm
 
 SESSION_KEY = "active_organization_id"
 
@@ -51,7 +51,7 @@ def switch_organization(request: HttpRequest, organization_id: int) -> Membershi
     return membership
 
 
-def require(request: HttpRequest, permission: str) -> None:
+def require(request: HttpRequest, permission: Perm | str) -> None:
     """403 unless the active role grants ``permission`` (see ROLE_PERMISSIONS)."""
     membership: Membership | None = getattr(request, "membership", None)
     if membership is None or not membership.can(permission):
@@ -83,6 +83,45 @@ def get_for(queryset: QuerySet, **lookup) -> Model:
     if obj is None:
         raise Http404(_("Not found."))
     return obj
+
+
+def fetch(request: HttpRequest, queryset: QuerySet, *, permission: Perm | str | None = None, **lookup) -> Model:
+    """The one way a view gets a tenant object: 404 when the active organization may not see it
+    (``queryset`` is scoped here through its ``visible_to`` when it has one), then 403 when its role
+    may not do this. Always in that order, so a foreign id never learns more than "not found"."""
+    organization = getattr(request, "organization", None)
+    if hasattr(queryset, "visible_to"):
+        queryset = queryset.visible_to(organization)
+    elif organization is None:
+        queryset = queryset.none()
+    obj = get_for(queryset, **lookup)
+    if permission is not None:
+        require(request, permission)
+    return obj
+
+
+def tenant_view(*, kind: str | None = None, permission: Perm | str | None = None) -> Callable:
+    """For function views, what ``TenantTableView`` declares for lists: login, an active
+    organization, then the organization kind and the role's permission (403 otherwise).
+
+    Views that fetch one object should leave ``permission`` to ``fetch`` so that a foreign id answers
+    404 before the role is looked at."""
+    if permission is not None:
+        Perm(permission)  # a misspelt name fails at import, not as a silent 403
+
+    def decorate(view: Callable) -> Callable:
+        @organization_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs):
+            if kind:
+                require_kind(request, kind)
+            if permission is not None:
+                require(request, permission)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class TenantTableView(ExportMixin, SingleTableMixin, FilterView):

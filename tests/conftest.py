@@ -16,6 +16,15 @@ from tests.factories import PASSWORD
 pytest_plugins = ["tests.browser"]
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_run_immediately():
+    """Background tasks run inline, as huey recommends for tests (tests/marketplace/test_tasks.py
+    also runs a real consumer)."""
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.STORAGES = {

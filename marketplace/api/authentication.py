@@ -2,6 +2,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
+from ..actors import Actor
 from ..services import api_key_authenticate
 
 
@@ -40,6 +41,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         api_key = api_key_authenticate(key)
         if api_key is None:
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
+        request._request.actor = Actor.of_api_key(api_key)
         return ApiKeyUser(api_key), api_key
 
     def authenticate_header(self, request):

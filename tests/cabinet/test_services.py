@@ -11,7 +11,6 @@ from django.utils import timezone
 from cabinet import services
 from cabinet.models import (
     Document,
-    Notification,
     Order,
     OrderNumberCounter,
     Proposal,
@@ -19,7 +18,7 @@ from cabinet.models import (
     RequestForQuotation,
 )
 from cabinet.services import TransitionNotAllowed
-from marketplace.models import Partnership
+from marketplace.models import Notification, Partnership
 from tests.cabinet import factories as f
 
 

@@ -6,7 +6,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cabinet import services
-from cabinet.models import Comment, Complaint, Document, Notification, Order, Proposal, Quote, RequestForQuotation
+from cabinet.models import Comment, Complaint, Document, Order, Proposal, Quote, RequestForQuotation
+from marketplace.models import Notification
 from tests.cabinet import factories as f
 
 
