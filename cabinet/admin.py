@@ -25,9 +25,9 @@ class OrderLineInline(admin.TabularInline):
 class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
-    raw_id_fields = ["actor", "organization"]
+    raw_id_fields = ["actor", "organization", "api_key"]
     # The history is a record: operators read it, they do not rewrite it.
-    readonly_fields = ["from_state", "to_state", "actor", "organization", "via_api", "comment", "created_at"]
+    readonly_fields = ["from_state", "to_state", "actor", "api_key", "organization", "via_api", "comment", "created_at"]
     can_delete = False
 
 
@@ -77,7 +77,7 @@ class QuoteAdmin(admin.ModelAdmin):
 class ComplaintAdmin(admin.ModelAdmin):
     list_display = ["id", "order", "buyer", "supplier", "state", "resolution", "compensation", "created_at"]
     list_filter = ["state", "resolution"]
-    raw_id_fields = ["order", "buyer", "supplier", "answered_by", "resolved_by", "opened_by"]
+    raw_id_fields = ["order", "buyer", "supplier", "answered_by", "resolved_by", "opened_by", "opened_by_key"]
     filter_horizontal = ["lines"]
 
 
@@ -91,13 +91,23 @@ class ProposalAdmin(admin.ModelAdmin):
 @admin.register(Document)
 class DocumentAdmin(admin.ModelAdmin):
     list_display = ["original_name", "content_type", "size", "buyer", "supplier", "created_at"]
-    raw_id_fields = ["buyer", "supplier", "rfq", "quote", "order", "complaint", "uploaded_by", "organization"]
+    raw_id_fields = [
+        "buyer",
+        "supplier",
+        "rfq",
+        "quote",
+        "order",
+        "complaint",
+        "uploaded_by",
+        "api_key",
+        "organization",
+    ]
 
 
 @admin.register(Comment)
 class CommentAdmin(admin.ModelAdmin):
     list_display = ["organization", "order", "rfq", "created_at"]
-    raw_id_fields = ["order", "rfq", "supplier", "author", "organization"]
+    raw_id_fields = ["order", "rfq", "supplier", "author", "api_key", "organization"]
 
 
 @admin.register(OrderNumberCounter)

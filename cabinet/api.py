@@ -7,8 +7,6 @@ transitions table does not allow answers 409 ``{"code": "transition_not_allowed"
 
 from __future__ import annotations
 
-from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -17,14 +15,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from marketplace.api.permissions import IsBuyer, IsOrganizationMember
-from marketplace.api.serializers import StrictSerializerMixin
-from marketplace.models import Organization
+from marketplace.api.permissions import IsOrganizationMember
+from marketplace.api.serializers import CurrencyField, StrictSerializerMixin
+from marketplace.models import Organization, OrganizationKind
 from marketplace.selectors import active_suppliers
+from marketplace.statemachine import TransitionNotAllowed
+from marketplace.tenancy import fetch
 
 from . import selectors, services
 from .models import Complaint, Order, OrderChannel, OrderEvent, OrderLine, OrderState
-from .money import currency_code
+from .transitions import allowed_moves
 
 # -- output ----------------------------------------------------------------------------------------
 
@@ -45,10 +45,11 @@ class OrderEventSerializer(serializers.ModelSerializer):
     at = serializers.DateTimeField(source="created_at")
     by = serializers.SlugRelatedField(source="organization", slug_field="slug", read_only=True)
     actor = serializers.SerializerMethodField()
+    author = serializers.CharField(source="author_name", help_text="The person, or the API key's name.")
 
     class Meta:
         model = OrderEvent
-        fields = ["to", "at", "by", "actor", "comment", "via_api"]
+        fields = ["to", "at", "by", "actor", "author", "comment", "via_api"]
 
     def get_fields(self):
         fields = super().get_fields()
@@ -104,8 +105,8 @@ class OrderDetailSerializer(OrderSerializer):
         fields = [*OrderSerializer.Meta.fields, "allowed"]
 
     def get_allowed(self, order) -> list[str]:
-        organization = self.context["organization"]
-        return [m.target for m in services.allowed_moves(order=order, side=order.side_of(organization))]
+        actor = self.context["actor"]
+        return [m.target for m in allowed_moves(order=order, side=order.side_of(actor.organization), actor=actor)]
 
 
 class ComplaintSerializer(serializers.ModelSerializer):
@@ -150,17 +151,9 @@ class OrderLineInputSerializer(StrictSerializerMixin, serializers.Serializer):
 class OrderCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     supplier = serializers.SlugField(help_text="The supplier's slug.")
     lines = serializers.ListField(child=OrderLineInputSerializer(), min_length=1, max_length=1000)
-    currency = serializers.CharField(
-        min_length=3, max_length=3, required=False, help_text="Three letters A–Z (ISO 4217), e.g. RUB."
-    )
+    currency = CurrencyField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     wanted_date = serializers.DateField(required=False, allow_null=True)
-
-    def validate_currency(self, value: str) -> str:
-        code = currency_code(value)
-        if code is None:
-            raise serializers.ValidationError(_("Give a currency code of three letters A–Z, like RUB."))
-        return code
 
 
 class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -185,10 +178,15 @@ class ComplaintCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 def _orders(organization: Organization):
-    return selectors.order_detail_queryset(organization=organization).order_by("-created_at", "-id")
+    return selectors.order_detail_queryset(organization=organization)
 
 
-def _refused(error: services.TransitionNotAllowed) -> Response:
+def _order_body(request: Request, order: Order, status_code: int = status.HTTP_200_OK) -> Response:
+    order = _orders(request.organization).get(pk=order.pk)
+    return Response(OrderDetailSerializer(order, context={"actor": request.actor}).data, status=status_code)
+
+
+def _refused(error: TransitionNotAllowed) -> Response:
     return Response(
         {"code": "transition_not_allowed", "message": error.message, "allowed": error.allowed},
         status=status.HTTP_409_CONFLICT,
@@ -219,12 +217,9 @@ def order_list(request: Request) -> Response:
             return Response({"detail": _("Only a buyer organization may do this.")}, status=status.HTTP_403_FORBIDDEN)
         return _order_create(request)
     queryset = _orders(organization)
-    state = request.query_params.get("state")
-    channel = request.query_params.get("channel")
-    if state:
-        queryset = queryset.filter(state=state)
-    if channel:
-        queryset = queryset.filter(channel=channel)
+    for name in ("state", "channel"):
+        if request.query_params.get(name):
+            queryset = queryset.filter(**{name: request.query_params[name]})
     paginator = api_settings.DEFAULT_PAGINATION_CLASS()
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
@@ -246,23 +241,19 @@ def _order_create(request: Request) -> Response:
         supplier=supplier,
         channel=OrderChannel.API,
         lines=[dict(line) for line in data["lines"]],
-        actor=request.user if getattr(request.user, "pk", None) else None,
+        actor=request.actor,
         currency=data.get("currency"),
         note=data.get("note", ""),
         wanted_date=data.get("wanted_date"),
-        via_api=True,
     )
-    order = _orders(request.organization).get(pk=order.pk)
-    body = OrderDetailSerializer(order, context={"organization": request.organization}).data
-    return Response(body, status=status.HTTP_201_CREATED)
+    return _order_body(request, order, status.HTTP_201_CREATED)
 
 
 @extend_schema(responses=OrderDetailSerializer)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def order_detail(request: Request, pk: int) -> Response:
-    order = get_object_or_404(_orders(request.organization), pk=pk)
-    return Response(OrderDetailSerializer(order, context={"organization": request.organization}).data)
+    return _order_body(request, fetch(request, Order.objects.all(), pk=pk))
 
 
 @extend_schema(
@@ -275,8 +266,7 @@ def order_detail(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def order_transition(request: Request, pk: int) -> Response:
-    organization = request.organization
-    order = get_object_or_404(Order.objects.filter(Q(buyer=organization) | Q(supplier=organization)), pk=pk)
+    order = fetch(request, Order.objects.all(), pk=pk)
     serializer = TransitionSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
     try:
@@ -284,14 +274,21 @@ def order_transition(request: Request, pk: int) -> Response:
             order=order,
             to=serializer.validated_data["to"],
             comment=serializer.validated_data.get("comment", ""),
-            actor=request.user if getattr(request.user, "pk", None) else None,
-            organization=organization,
-            via_api=True,
+            actor=request.actor,
         )
-    except services.TransitionNotAllowed as error:
+    except TransitionNotAllowed as error:
         return _refused(error)
-    order = _orders(organization).get(pk=order.pk)
-    return Response(OrderDetailSerializer(order, context={"organization": organization}).data)
+    return _order_body(request, order)
+
+
+def _complaint_lines(order: Order, positions: list[int]) -> list[OrderLine]:
+    lines = list(order.lines.filter(position__in=positions))
+    missing = sorted(set(positions) - {line.position for line in lines})
+    if missing:
+        raise serializers.ValidationError(
+            {"lines": [_("The order has no line %(n)s.") % {"n": ", ".join(map(str, missing))}]}
+        )
+    return lines
 
 
 @extend_schema(
@@ -304,29 +301,15 @@ def order_transition(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def order_complaints(request: Request, pk: int) -> Response:
-    organization = request.organization
     # Another tenant's order is a 404 before anything else; the supplier of the order gets a 403.
-    order = get_object_or_404(Order.objects.filter(Q(buyer=organization) | Q(supplier=organization)), pk=pk)
-    if order.buyer_id != organization.pk:
-        return Response({"detail": str(IsBuyer.message)}, status=status.HTTP_403_FORBIDDEN)
+    order = fetch(request, Order.objects.all(), kind=OrganizationKind.BUYER, pk=pk)
     serializer = ComplaintCreateSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    positions = serializer.validated_data.get("lines") or []
-    lines = list(order.lines.filter(position__in=positions))
-    missing = sorted(set(positions) - {line.position for line in lines})
-    if missing:
-        raise serializers.ValidationError(
-            {"lines": [_("The order has no line %(n)s.") % {"n": ", ".join(map(str, missing))}]}
-        )
+    lines = _complaint_lines(order, serializer.validated_data.get("lines") or [])
     try:
         complaint = services.complaint_open(
-            order=order,
-            reason=serializer.validated_data["reason"],
-            lines=lines,
-            actor=request.user if getattr(request.user, "pk", None) else None,
-            organization=organization,
-            via_api=True,
+            order=order, reason=serializer.validated_data["reason"], lines=lines, actor=request.actor
         )
-    except services.TransitionNotAllowed as error:
+    except TransitionNotAllowed as error:
         return _refused(error)
     return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)

@@ -12,7 +12,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from marketplace.models import Membership, Organization
+from marketplace.models import Membership, Organization, Perm
+from marketplace.money import money, unit_price
 
 from .models import (
     CHANNEL_PREFIX,
@@ -35,7 +36,6 @@ from .models import (
     RfqLine,
     RfqState,
 )
-from .money import money, unit_price
 from .transitions import STATE_TIMESTAMP
 
 DEMO_REF = "demo:"
@@ -152,10 +152,10 @@ def _products(supplier: Organization, buyer: Organization) -> list[tuple[str, st
         return unique
     currency = "VND" if buyer.slug == "mekong-build" else "RUB"
     factor = Decimal("310") if currency == "VND" else Decimal("1")
-    return [(s, n, u, money(Decimal(p) * factor), currency) for s, n, u, p in CATALOG[_kind_of(supplier)]]
+    return [(s, n, u, money(Decimal(p) * factor, currency), currency) for s, n, u, p in CATALOG[_kind_of(supplier)]]
 
 
-def _people(organization: Organization, permission: str):
+def _people(organization: Organization, permission: Perm):
     memberships = Membership.objects.filter(organization=organization).select_related("user", "organization")
     people = [m.user for m in memberships if m.can(permission)]
     return people or [None]
@@ -206,7 +206,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
     suppliers = world.active_suppliers(buyer)[:SUPPLIERS_PER_BUYER]
     if not suppliers:
         return
-    buyer_people = _people(buyer, "procure")
+    buyer_people = _people(buyer, Perm.PROCURE)
     plans = []  # (supplier, created_at, state, disputed_first, channel, lines)
     for supplier in suppliers:
         products = _products(supplier, buyer)
@@ -244,7 +244,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
         for step, gap in zip(road, gaps, strict=True):
             at = at + gap
             moments.append((step, at))
-        total = sum((money(q * p) for _s, _n, _u, q, p, _c in lines), Decimal("0"))
+        total = sum((money(q * p, c) for _s, _n, _u, q, p, c in lines), Decimal("0"))
         order = Order(
             buyer=buyer,
             supplier=supplier,
@@ -272,7 +272,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
             counter.last = last
             counter.save(update_fields=["last"])
 
-    supplier_people = {s.pk: _people(s, "work") for s in suppliers}
+    supplier_people = {s.pk: _people(s, Perm.WORK) for s in suppliers}
     order_lines, events, complaints, comments = [], [], [], []
     for order, (_road, moments, lines, disputed_first) in zip(orders, timelines, strict=True):
         for position, (sku, name, unit, quantity, price, _currency) in enumerate(lines, start=1):
@@ -286,7 +286,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
                     unit=unit,
                     quantity=quantity,
                     price=price,
-                    amount=money(quantity * price),
+                    amount=money(quantity * price, order.currency),
                 )
             )
         events.append(
@@ -341,7 +341,7 @@ def _seed_buyer(world, rng, buyer: Organization, now: dt.datetime) -> None:
                         answer=answer if answered else "",
                         answered_at=moment + dt.timedelta(hours=6) if answered and answer else None,
                         resolution=resolution,
-                        compensation=money(order.total * Decimal("0.05"))
+                        compensation=money(order.total * Decimal("0.05"), order.currency)
                         if resolution == ComplaintResolution.COMPENSATED
                         else None,
                         resolved_at=moments[-1][1] - dt.timedelta(minutes=5) if resolved else None,
@@ -446,7 +446,9 @@ def _seed_rfqs(rng, buyer, suppliers, rfq_orders, buyer_people, now) -> None:
         rfq, lines, quotes = spec[0], spec[1], spec[2]
         for supplier, factor, state, _order in quotes:
             prices = [unit_price(line.price * factor) for line in lines]
-            total = sum((money(p * line.quantity) for p, line in zip(prices, lines, strict=True)), Decimal("0"))
+            total = sum(
+                (money(p * line.quantity, rfq.currency) for p, line in zip(prices, lines, strict=True)), Decimal("0")
+            )
             quote = Quote(
                 rfq=rfq,
                 supplier=supplier,

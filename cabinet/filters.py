@@ -18,22 +18,10 @@ def _partners(organization):
     return Organization.objects.filter(supplier_partnerships__supplier=organization).order_by("name")
 
 
-class _PartnerFilterMixin:
-    """``partner`` means the other side, whichever side the viewer is on."""
+class _CabinetFilter(django_filters.FilterSet):
+    """What every cabinet list filters by: the partner (the other side, whichever side the viewer is
+    on) and the creation date."""
 
-    def _setup_partner(self, request):
-        self.filters["partner"].queryset = _partners(getattr(request, "organization", None))
-
-    def filter_partner(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(Q(buyer=value) | Q(supplier=value))
-
-
-class OrderFilter(_PartnerFilterMixin, django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("Number"))
-    state = django_filters.ChoiceFilter(choices=OrderState.choices, label=_("State"))
-    channel = django_filters.ChoiceFilter(choices=OrderChannel.choices, label=_("Channel"))
     partner = django_filters.ModelChoiceFilter(
         queryset=Organization.objects.none(), method="filter_partner", label=_("Partner")
     )
@@ -41,34 +29,32 @@ class OrderFilter(_PartnerFilterMixin, django_filters.FilterSet):
         field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=DATE
     )
     date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=DATE)
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["partner"].queryset = _partners(getattr(request, "organization", None))
+
+    def filter_partner(self, queryset, name, value):
+        return queryset.filter(queryset.sides(value)) if value else queryset
+
+
+class OrderFilter(_CabinetFilter):
+    q = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("Number"))
+    state = django_filters.ChoiceFilter(choices=OrderState.choices, label=_("State"))
+    channel = django_filters.ChoiceFilter(choices=OrderChannel.choices, label=_("Channel"))
 
     class Meta:
         model = Order
         fields = ["q", "state", "channel", "partner", "date_from", "date_to"]
 
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_partner(request)
 
-
-class RfqFilter(django_filters.FilterSet):
+class RfqFilter(_CabinetFilter):
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", label=_("Title"))
     state = django_filters.ChoiceFilter(choices=RfqState.choices, label=_("State"))
-    partner = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.none(), method="filter_partner", label=_("Partner")
-    )
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=DATE
-    )
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=DATE)
 
     class Meta:
         model = RequestForQuotation
         fields = ["q", "state", "partner", "date_from", "date_to"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.filters["partner"].queryset = _partners(getattr(request, "organization", None))
 
     def filter_partner(self, queryset, name, value):
         if not value:
@@ -76,21 +62,10 @@ class RfqFilter(django_filters.FilterSet):
         return queryset.filter(Q(buyer=value) | Q(suppliers=value)).distinct()
 
 
-class ComplaintFilter(_PartnerFilterMixin, django_filters.FilterSet):
+class ComplaintFilter(_CabinetFilter):
     state = django_filters.ChoiceFilter(choices=ComplaintState.choices, label=_("State"))
     channel = django_filters.ChoiceFilter(field_name="order__channel", choices=OrderChannel.choices, label=_("Channel"))
-    partner = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.none(), method="filter_partner", label=_("Partner")
-    )
-    date_from = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label=_("From"), widget=DATE
-    )
-    date_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label=_("To"), widget=DATE)
 
     class Meta:
         model = Complaint
         fields = ["state", "channel", "partner", "date_from", "date_to"]
-
-    def __init__(self, *args, request=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._setup_partner(request)

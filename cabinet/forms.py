@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
+from marketplace.forms import CurrencyField
+
 from .documents import ACCEPTED_HINT
 from .models import MAX_LEAD_TIME_DAYS, ComplaintResolution, ProposalKind
-from .money import currency_code
 
 MAX_ID = 2**63 - 1  # the largest primary key any database here stores
 
@@ -69,24 +70,6 @@ class MultipleFileField(forms.FileField):
         if isinstance(data, list | tuple):
             return [single(d, initial) for d in data if d]
         return [single(data, initial)] if data else []
-
-
-class CurrencyField(forms.CharField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 3)
-        kwargs.setdefault("min_length", 3)
-        kwargs.setdefault("initial", "RUB")
-        kwargs.setdefault("label", _("Currency"))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, value):
-        value = super().clean(value)
-        if value in self.empty_values:
-            return value
-        code = currency_code(value)
-        if code is None:
-            raise forms.ValidationError(_("Give a currency code of three letters A–Z, like RUB."), code="currency")
-        return code
 
 
 class LineForm(forms.Form):

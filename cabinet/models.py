@@ -1,5 +1,5 @@
-"""Requests for quotation, quotes, proposals, orders and their history, documents, comments,
-complaints and the in-site inbox.
+"""Requests for quotation, quotes, proposals, orders and their history, documents, comments and
+complaints.
 
 The rules of who moves an order where live in ``cabinet/transitions.py`` (data, not code paths).
 Ratings read these tables directly: orders carry a timestamp per milestone, totals are Decimal with
@@ -14,13 +14,13 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Organization
-
-from .money import money
+from marketplace.actors import recorded_name
+from marketplace.models import Organization, Partnership, TwoSidedQuerySet
+from marketplace.money import money, validate_currency
 
 QUANTITY = {"max_digits": 14, "decimal_places": 3}
 MONEY = {"max_digits": 16, "decimal_places": 2}
@@ -28,6 +28,16 @@ UNIT_PRICE = {"max_digits": 18, "decimal_places": 4}  # as price lists quote the
 POSITIVE = [MinValueValidator(Decimal("0.001"), message=_("The quantity must be greater than zero."))]
 MAX_LEAD_TIME_DAYS = 3650  # ten years: anything longer is a typo
 NON_NEGATIVE = [MinValueValidator(Decimal("0"), message=_("A price cannot be negative."))]
+
+
+def currency_field() -> models.CharField:
+    """An ISO 4217 code (``marketplace.money.validate_currency``)."""
+    return models.CharField(_("currency"), max_length=3, default="RUB", validators=[validate_currency])
+
+
+def api_key_field() -> models.ForeignKey:
+    """The API key that acted, when a key did (its name is shown where a person's would be)."""
+    return models.ForeignKey("marketplace.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
 
 
 class OrderChannel(models.TextChoices):
@@ -82,18 +92,33 @@ class RfqState(models.TextChoices):
     CANCELLED = "cancelled", _("Cancelled")
 
 
+class RfqQuerySet(TwoSidedQuerySet):
+    def visible_to(self, organization: Organization | None):
+        """A buyer sees its own requests. A supplier sees those sent to it by buyers it actively
+        works with, and those it answered (its quote stays readable after the partnership ends)."""
+        if organization is None or organization.pk is None:
+            return self.none()
+        if organization.is_buyer:
+            return self.filter(buyer=organization)
+        active = Partnership.objects.active().filter(buyer=OuterRef("buyer_id"), supplier=organization)
+        answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
+        return self.filter(Exists(active) | Exists(answered), suppliers=organization)
+
+
 class RequestForQuotation(models.Model):
     buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="rfqs_sent")
     suppliers = models.ManyToManyField(Organization, related_name="rfqs_received", verbose_name=_("suppliers"))
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = currency_field()
     deadline = models.DateTimeField(_("answer by"))
     state = models.CharField(_("state"), max_length=12, choices=RfqState.choices, default=RfqState.OPEN)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    objects = RfqQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -134,6 +159,10 @@ class QuoteState(models.TextChoices):
     NOT_CHOSEN = "not_chosen", _("Not chosen")
 
 
+class QuoteQuerySet(TwoSidedQuerySet):
+    buyer_field = "rfq__buyer"  # the buyer sees every answer to its requests, a supplier its own
+
+
 class Quote(models.Model):
     """A supplier's answer to a request: prices per line, or a refusal with its reason."""
 
@@ -144,13 +173,15 @@ class Quote(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
     decline_reason = models.TextField(_("reason"), blank=True)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = currency_field()
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         ordering = ["total", "id"]
@@ -180,7 +211,7 @@ class QuoteLine(models.Model):
 
     @property
     def amount(self) -> Decimal:
-        return money(self.price * self.rfq_line.quantity)
+        return money(self.price * self.rfq_line.quantity, self.quote.currency)
 
 
 class ProposalKind(models.TextChoices):
@@ -204,7 +235,7 @@ class Proposal(models.Model):
     name = models.CharField(_("product"), max_length=300)
     unit = models.CharField(_("unit"), max_length=20, default="pcs")
     price = models.DecimalField(_("price"), **UNIT_PRICE, validators=NON_NEGATIVE)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = currency_field()
     comment = models.TextField(_("comment"), blank=True)
     state = models.CharField(_("state"), max_length=10, choices=ProposalState.choices, default=ProposalState.OPEN)
     decision_comment = models.TextField(_("decision comment"), blank=True)
@@ -225,6 +256,8 @@ class Proposal(models.Model):
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
+    objects = TwoSidedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("proposal")
@@ -237,13 +270,22 @@ class Proposal(models.Model):
 # -- Orders ----------------------------------------------------------------------------------------
 
 
+class OrderQuerySet(TwoSidedQuerySet):
+    def with_details(self):
+        """With everything an order page or the API shows, in a fixed number of queries."""
+        events = OrderEvent.objects.select_related("actor", "organization", "api_key").order_by("created_at", "id")
+        return self.select_related("buyer", "supplier", "quote", "created_by").prefetch_related(
+            "lines", Prefetch("events", queryset=events)
+        )
+
+
 class Order(models.Model):
     buyer = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="orders_placed")
     supplier = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="orders_received")
     number = models.CharField(_("number"), max_length=20)
     channel = models.CharField(_("channel"), max_length=12, choices=OrderChannel.choices)
     state = models.CharField(_("state"), max_length=12, choices=OrderState.choices, default=OrderState.PLACED)
-    currency = models.CharField(_("currency"), max_length=3, default="RUB")
+    currency = currency_field()
     total = models.DecimalField(_("total"), **MONEY, default=Decimal("0"))
     note = models.TextField(_("note"), blank=True)
     wanted_date = models.DateField(_("wanted by"), null=True, blank=True)
@@ -265,6 +307,8 @@ class Order(models.Model):
     disputed_at = models.DateTimeField(_("disputed"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -322,6 +366,7 @@ class OrderEvent(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    api_key = api_key_field()
     via_api = models.BooleanField(default=False)
     comment = models.TextField(_("comment"), blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -331,6 +376,10 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state or '—'} → {self.to_state}"
+
+    @property
+    def author_name(self) -> str:
+        return recorded_name(self.actor, self.api_key, via_api=self.via_api)
 
 
 # -- Complaints ------------------------------------------------------------------------------------
@@ -370,7 +419,10 @@ class Complaint(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    opened_by_key = api_key_field()
     created_at = models.DateTimeField(_("opened"), default=timezone.now, db_index=True)
+
+    objects = TwoSidedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -384,6 +436,10 @@ class Complaint(models.Model):
     def is_resolved(self) -> bool:
         return self.state == ComplaintState.RESOLVED
 
+    @property
+    def author_name(self) -> str:
+        return recorded_name(self.opened_by, self.opened_by_key)
+
 
 # -- Documents and comments ------------------------------------------------------------------------
 
@@ -392,6 +448,22 @@ def document_path(instance: Document, filename: str) -> str:
     """A name nobody can guess; the original name is kept only in the row."""
     now = timezone.now()
     return f"documents/{now:%Y/%m}/{secrets.token_urlsafe(24)}"
+
+
+class DocumentQuerySet(TwoSidedQuerySet):
+    def visible_to(self, organization: Organization | None):
+        """Documents an organization may download: it is the buyer or the supplier involved, or a
+        request's own file and the supplier may see that request (see ``RfqQuerySet``)."""
+        if organization is None or organization.pk is None:
+            return self.none()
+        if organization.is_buyer:
+            return self.filter(self.sides(organization))
+        requests = RequestForQuotation.objects.visible_to(organization).values("pk")
+        return self.filter(self.sides(organization) | Q(supplier__isnull=True, rfq__in=requests))
+
+    def with_authors(self):
+        """With who uploaded each (person or key), for the lists that name them."""
+        return self.select_related("uploaded_by", "api_key")
 
 
 class Document(models.Model):
@@ -414,8 +486,11 @@ class Document(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    api_key = api_key_field()
     organization = models.ForeignKey(Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -424,6 +499,10 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def author_name(self) -> str:
+        return recorded_name(self.uploaded_by, self.api_key)
 
 
 class Comment(models.Model):
@@ -438,6 +517,7 @@ class Comment(models.Model):
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    api_key = api_key_field()
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     body = models.TextField(_("comment"))
     created_at = models.DateTimeField(default=timezone.now)
@@ -454,5 +534,6 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return self.body[:40]
 
-
-# -- Inbox -----------------------------------------------------------------------------------------
+    @property
+    def author_name(self) -> str:
+        return recorded_name(self.author, self.api_key)

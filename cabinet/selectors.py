@@ -1,18 +1,18 @@
 """Reads of the cabinet; each takes the organization whose view it is and returns only what that
-organization may see (anything else is a 404 upstream)."""
+organization may see, through the models' ``visible_to`` (the same rule ``tenancy.fetch`` and the
+API use; anything else is a 404 upstream)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from marketplace.models import Notification, Organization, Partnership
+from marketplace.models import Organization
 
 from .models import (
     Comment,
     Complaint,
     ComplaintState,
-    Document,
     Order,
     OrderState,
     Proposal,
@@ -32,7 +32,7 @@ def _apply(queryset: QuerySet, filterset_class, filters, request=None) -> QueryS
 
 def order_list(*, organization: Organization, filters=None) -> QuerySet[Order]:
     queryset = (
-        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization))
+        Order.objects.visible_to(organization)
         .select_related("buyer", "supplier")
         .annotate(lines_count=Count("lines", distinct=True))
         .order_by("-created_at", "-id")
@@ -44,48 +44,23 @@ def order_list(*, organization: Organization, filters=None) -> QuerySet[Order]:
     return queryset
 
 
-def order_get(*, organization: Organization, pk) -> Order | None:
-    return (
-        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization), pk=pk)
-        .select_related("buyer", "supplier", "quote", "created_by")
-        .first()
-    )
-
-
 def order_detail_queryset(*, organization: Organization) -> QuerySet[Order]:
     """Orders with everything an order page or the API shows, in a fixed number of queries."""
-    return (
-        Order.objects.filter(Q(buyer=organization) | Q(supplier=organization))
-        .select_related("buyer", "supplier", "quote", "created_by")
-        .prefetch_related("lines", Prefetch("events", queryset=_events()))
-    )
-
-
-def _events():
-    from .models import OrderEvent
-
-    return OrderEvent.objects.select_related("actor", "organization").order_by("created_at", "id")
-
-
-def _rfqs_of_supplier(organization: Organization) -> QuerySet[RequestForQuotation]:
-    """Requests sent to a supplier that it may still see: those of buyers it actively works with, and
-    those it answered (its own quote stays readable after the partnership ends)."""
-    active = Partnership.objects.active().filter(buyer=OuterRef("buyer_id"), supplier=organization)
-    answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
-    return RequestForQuotation.objects.filter(Q(Exists(active)) | Q(Exists(answered)), suppliers=organization)
+    return Order.objects.visible_to(organization).with_details().order_by("-created_at", "-id")
 
 
 def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestForQuotation]:
     """A buyer's requests with how many suppliers were asked and how many quoted; a supplier's with
     only its own answer (``own_answer``: its quote's state, or None) — never its rivals' numbers."""
+    queryset = RequestForQuotation.objects.visible_to(organization)
     if organization.is_buyer:
-        queryset = RequestForQuotation.objects.filter(buyer=organization).annotate(
+        queryset = queryset.annotate(
             answers_count=Count("quotes", distinct=True, filter=Q(quotes__state=QuoteState.SUBMITTED)),
             suppliers_count=Count("suppliers", distinct=True),
         )
     else:
         own = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization).values("state")[:1]
-        queryset = _rfqs_of_supplier(organization).annotate(own_answer=Subquery(own))
+        queryset = queryset.annotate(own_answer=Subquery(own))
     queryset = (
         queryset.select_related("buyer")
         .annotate(lines_count=Count("lines", distinct=True))
@@ -98,45 +73,17 @@ def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestFor
     return queryset
 
 
-def rfq_get(*, organization: Organization, pk) -> RequestForQuotation | None:
-    if organization.is_buyer:
-        queryset = RequestForQuotation.objects.filter(buyer=organization)
-    else:
-        queryset = _rfqs_of_supplier(organization)
-    return queryset.select_related("buyer").filter(pk=pk).first()
-
-
 def quote_list_for_rfq(*, rfq: RequestForQuotation, organization: Organization) -> QuerySet[Quote]:
     """The buyer sees every answer; a supplier only its own."""
-    queryset = rfq.quotes.select_related("supplier").prefetch_related("lines", "documents")
-    if organization.pk != rfq.buyer_id:
-        queryset = queryset.filter(supplier=organization)
-    return queryset
-
-
-def quotes_received(*, organization: Organization) -> QuerySet[Quote]:
-    """Quotes on this buyer's requests (a supplier gets none: only buyers choose quotes)."""
-    return Quote.objects.filter(rfq__buyer=organization).select_related("rfq", "supplier")
-
-
-def quote_get(*, organization: Organization, pk) -> Quote | None:
-    return (
-        Quote.objects.filter(Q(rfq__buyer=organization) | Q(supplier=organization), pk=pk)
-        .select_related("rfq", "supplier", "rfq__buyer")
-        .first()
-    )
+    return rfq.quotes.visible_to(organization).select_related("supplier").prefetch_related("lines", "documents")
 
 
 def proposal_list(*, organization: Organization) -> QuerySet[Proposal]:
-    return Proposal.objects.filter(Q(buyer=organization) | Q(supplier=organization)).select_related(
-        "buyer", "supplier", "decided_by"
-    )
+    return Proposal.objects.visible_to(organization).select_related("buyer", "supplier", "decided_by")
 
 
 def complaint_list(*, organization: Organization, filters=None) -> QuerySet[Complaint]:
-    queryset = Complaint.objects.filter(Q(buyer=organization) | Q(supplier=organization)).select_related(
-        "order", "buyer", "supplier"
-    )
+    queryset = Complaint.objects.visible_to(organization).select_related("order", "buyer", "supplier")
     if filters is not None:
         from .filters import ComplaintFilter
 
@@ -144,23 +91,13 @@ def complaint_list(*, organization: Organization, filters=None) -> QuerySet[Comp
     return queryset
 
 
-def complaint_get(*, organization: Organization, pk) -> Complaint | None:
-    return complaint_list(organization=organization).filter(pk=pk).first()
-
-
-def document_list(*, organization: Organization) -> QuerySet[Document]:
-    """Documents this organization may download: it is the buyer or the supplier involved, or a
-    request's own file and the supplier may see that request (see ``rfq_list``)."""
-    visible = Q()
-    if organization.is_supplier:
-        visible = Q(supplier__isnull=True, rfq__in=_rfqs_of_supplier(organization).values("pk"))
-    return Document.objects.filter(Q(buyer=organization) | Q(supplier=organization) | visible)
-
-
 def comment_list(*, order: Order | None = None, rfq: RequestForQuotation | None = None, organization, supplier=None):
+    """An order's thread, or a request's conversations: all of them (or ``supplier``'s) for the
+    buyer, its own for a supplier."""
+    related = ("author", "organization", "api_key")
     if order is not None:
-        return Comment.objects.filter(order=order).select_related("author", "organization")
-    queryset = Comment.objects.filter(rfq=rfq).select_related("author", "organization", "supplier")
+        return Comment.objects.filter(order=order).select_related(*related)
+    queryset = Comment.objects.filter(rfq=rfq).select_related(*related, "supplier")
     if organization.pk != rfq.buyer_id:
         queryset = queryset.filter(supplier=organization)
     elif supplier is not None:
@@ -168,23 +105,14 @@ def comment_list(*, order: Order | None = None, rfq: RequestForQuotation | None 
     return queryset
 
 
-def notification_list(*, user, organization: Organization) -> QuerySet[Notification]:
-    return Notification.objects.filter(user=user, organization=organization)
-
-
-def unread_count(*, user, organization: Organization) -> int:
-    return notification_list(user=user, organization=organization).filter(read_at__isnull=True).count()
-
-
 def waiting_for(*, organization: Organization) -> dict:
     """What is waiting for this organization, for its cabinet home."""
     now = timezone.now()
     if organization.is_supplier:
         answered = Quote.objects.filter(rfq=OuterRef("pk"), supplier=organization)
-        active = Partnership.objects.active().filter(buyer=OuterRef("buyer_id"), supplier=organization)
         rfqs = (
-            RequestForQuotation.objects.filter(suppliers=organization, state=RfqState.OPEN, deadline__gt=now)
-            .filter(Exists(active))
+            RequestForQuotation.objects.visible_to(organization)
+            .filter(state=RfqState.OPEN, deadline__gt=now)
             .exclude(Exists(answered))
             .select_related("buyer")
             .order_by("deadline")

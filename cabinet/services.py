@@ -1,8 +1,10 @@
 """Writes of the cabinet. Views, the API, the demo and (later) auction awards call these; nothing
 else changes requests, quotes, orders, complaints, documents or comments.
 
-Every refusal is a ``ValidationError`` with a message a person understands; a move the rules do not
-allow is a ``TransitionNotAllowed`` (the API answers it with 409 and the allowed moves).
+Every service that records who did something takes ``actor: Actor`` (``marketplace.actors``): the
+person, or the API key, and the organization they act for. Every refusal is a ``ValidationError``
+with a message a person understands; a move the rules of ``cabinet.transitions`` do not allow is a
+``TransitionNotAllowed`` (the API answers it with 409 and the allowed moves).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Notification, Organization
+from marketplace.actors import Actor
+from marketplace.models import Organization
+from marketplace.money import clean_currency, money, unit_price
 from marketplace.notifications import notify
 from marketplace.selectors import is_active_partner
 
@@ -48,23 +52,16 @@ from .models import (
     RfqLine,
     RfqState,
 )
-from .money import currency_code, money, unit_price
-from .transitions import BUYER, STATE_TIMESTAMP, SUPPLIER, Move, find, moves_from
-
-
-class TransitionNotAllowed(ValidationError):
-    """A move the table does not allow from this state for this side; names what is allowed now."""
-
-    def __init__(self, message: str, *, allowed: list[str]):
-        super().__init__(message, code="transition_not_allowed")
-        self.allowed = allowed
-
+from .transitions import BUYER, ORDERS, STATE_TIMESTAMP, SUPPLIER, OrderMove, TransitionNotAllowed, allowed_moves
 
 # -- helpers ---------------------------------------------------------------------------------------
 
 
+def where_line(line: int | None) -> str:
+    return _("Line %(n)s: ") % {"n": line} if line else ""
+
+
 def _decimal(value: Any, *, field: str, line: int | None = None) -> Decimal:
-    where = _("Line %(n)s: ") % {"n": line} if line else ""
     if isinstance(value, float):
         value = repr(value)
     try:
@@ -72,7 +69,7 @@ def _decimal(value: Any, *, field: str, line: int | None = None) -> Decimal:
     except (InvalidOperation, ValueError):
         number = None
     if number is None or not number.is_finite():
-        raise ValidationError({field: where + _("“%(value)s” is not a number.") % {"value": value}})
+        raise ValidationError({field: where_line(line) + _("“%(value)s” is not a number.") % {"value": value}})
     return number
 
 
@@ -89,10 +86,6 @@ def _quantity(value: Any, *, line: int, field: str = "lines") -> Decimal:
     return quantity
 
 
-def where_line(line: int | None) -> str:
-    return _("Line %(n)s: ") % {"n": line} if line else ""
-
-
 def _price(value: Any, *, line: int | None, field: str = "lines") -> Decimal:
     price = _decimal(value, field=field, line=line)
     if price < 0:
@@ -103,16 +96,25 @@ def _price(value: Any, *, line: int | None, field: str = "lines") -> Decimal:
 
 
 def _currency(value: Any, *, field: str = "currency") -> str:
-    code = currency_code(value)
-    if code is None:
-        raise ValidationError(
-            {field: _("“%(value)s” is not a currency code: give three letters A–Z, like RUB.") % {"value": value}}
-        )
-    return code
+    try:
+        return clean_currency(value)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from None
 
 
-def _side(order: Order, organization: Organization) -> str:
-    side = order.side_of(organization)
+def _is(actor: Actor, organization_id: int) -> bool:
+    """Whether ``actor`` acts for the organization with this id."""
+    return actor.organization is not None and actor.organization.pk == organization_id
+
+
+def _check_actor(actor: Actor, organization: Organization) -> None:
+    """A person or key may act only for its own organization (the site for whichever it is told)."""
+    if not actor.acts_for(organization):
+        raise ValidationError(_("You act for another organization than %(org)s.") % {"org": organization.name})
+
+
+def _side(order: Order, actor: Actor) -> str:
+    side = order.side_of(actor.organization) if actor.organization is not None else None
     if side is None:
         raise ValidationError(_("This order belongs to other organizations."))
     return side
@@ -120,6 +122,14 @@ def _side(order: Order, organization: Organization) -> str:
 
 def _order_url(order: Order) -> str:
     return reverse("cabinet:order_detail", args=[order.pk])
+
+
+def _rfq_url(rfq: RequestForQuotation) -> str:
+    return reverse("cabinet:rfq_detail", args=[rfq.pk])
+
+
+def _complaint_url(complaint: Complaint) -> str:
+    return reverse("cabinet:complaint_detail", args=[complaint.pk])
 
 
 def _check_partners(buyer: Organization, supplier: Organization) -> None:
@@ -132,25 +142,20 @@ def _check_partners(buyer: Organization, supplier: Organization) -> None:
 
 
 def _validate_files(files: Iterable) -> list[tuple[Any, doc_rules.Kind]]:
-    checked = []
-    for upload in files or ():
-        checked.append((upload, doc_rules.validate_upload(upload)))
-    return checked
+    return [(upload, doc_rules.validate_upload(upload)) for upload in files or ()]
 
 
 def _store_files(checked, **owner) -> list[Document]:
-    stored = []
-    for upload, kind in checked:
-        stored.append(_document_save(upload=upload, kind=kind, **owner))
-    return stored
+    return [_document_save(upload=upload, kind=kind, **owner) for upload, kind in checked]
 
 
-def _document_save(*, upload, kind, organization, actor, buyer, supplier=None, **target) -> Document:
+def _document_save(*, upload, kind, actor: Actor, organization, buyer, supplier=None, **target) -> Document:
     document = Document(
         buyer=buyer,
         supplier=supplier,
         organization=organization,
-        uploaded_by=actor if getattr(actor, "pk", None) else None,
+        uploaded_by=actor.person,
+        api_key=actor.api_key,
         original_name=(upload.name or "file")[-255:],
         content_type=kind.content_type,
         size=upload.size,
@@ -163,9 +168,19 @@ def _document_save(*, upload, kind, organization, actor, buyer, supplier=None, *
     return document
 
 
-def _person(actor):
-    """API keys act for an organization, not a person: record no user for them."""
-    return actor if getattr(actor, "pk", None) else None
+def _record(order: Order, *, source: str, target: str, actor: Actor, organization, comment: str = "", when=None):
+    """One line of the order's history: who (person or key, and organization), when, from, to, why."""
+    return OrderEvent.objects.create(
+        order=order,
+        from_state=source,
+        to_state=target,
+        actor=actor.person,
+        api_key=actor.api_key,
+        via_api=actor.via_api,
+        organization=organization,
+        comment=comment,
+        created_at=when or timezone.now(),
+    )
 
 
 # -- order numbers ---------------------------------------------------------------------------------
@@ -213,6 +228,71 @@ def _priced_from_list(*, buyer, supplier, sku: str, quantity: Decimal, line: int
     return found
 
 
+def _order_line(n: int, raw: dict, *, buyer, supplier) -> tuple[OrderLine, str | None]:
+    """One line as given, priced from the supplier's price list when it has no price; with the
+    price list's currency (None for a line priced by hand)."""
+    sku = str(raw.get("sku") or "").strip()
+    name = str(raw.get("name") or "").strip()
+    if not sku and not name:
+        raise ValidationError({"lines": _("Line %(n)s: give a SKU or a product name.") % {"n": n}})
+    quantity = _quantity(raw.get("quantity"), line=n)
+    given = {k: str(raw.get(k) or "").strip() for k in ("unit", "supplier_sku")}
+    product_id, currency = raw.get("product_id"), None
+    if raw.get("price") in (None, ""):
+        price, currency, info = _priced_from_list(
+            buyer=buyer, supplier=supplier, sku=sku or name, quantity=quantity, line=n
+        )
+        name = name or info.get("name") or sku
+        given = {k: v or info.get(k) or "" for k, v in given.items()}
+        product_id = product_id or info.get("product_id")
+    else:
+        price = raw.get("price")
+    line = OrderLine(
+        position=n,
+        sku=sku[:100],
+        supplier_sku=given["supplier_sku"][:100],
+        name=(name or sku)[:300],
+        unit=(given["unit"] or "pcs")[:20],
+        quantity=quantity,
+        price=_price(price, line=n),
+    )
+    if product_id:
+        line.product_id = product_id
+    return line, currency
+
+
+def _order_lines(lines: Sequence[dict], *, buyer, supplier, currency: str | None) -> tuple[list[OrderLine], str]:
+    """The order's lines with their amounts, and its currency: the one given, or the price list's."""
+    if not lines:
+        raise ValidationError({"lines": _("An order needs at least one line.")})
+    prepared, listed = [], set()
+    for n, raw in enumerate(lines, start=1):
+        line, line_currency = _order_line(n, raw, buyer=buyer, supplier=supplier)
+        prepared.append(line)
+        if line_currency:
+            listed.add(line_currency)
+    if len(listed) > 1:
+        raise ValidationError({"lines": _("The price list prices these lines in several currencies.")})
+    if currency and listed and currency not in listed:
+        raise ValidationError(
+            {"currency": _("The price list is in %(c)s, not %(o)s.") % {"c": listed.pop(), "o": currency}}
+        )
+    currency = currency or (_currency(listed.pop()) if listed else "RUB")
+    for line in prepared:
+        line.amount = money(line.price * line.quantity, currency)
+    return prepared, currency
+
+
+def _source_ref(order: Order, source: Any) -> None:
+    if isinstance(source, Quote):
+        order.quote = source
+        order.source_ref = f"quote:{source.pk}"
+    elif isinstance(source, Model):
+        order.source_ref = f"{source._meta.model_name}:{source.pk}"
+    elif source:
+        order.source_ref = str(source)[:100]
+
+
 @transaction.atomic
 def order_create(
     *,
@@ -220,12 +300,11 @@ def order_create(
     supplier: Organization,
     channel: str,
     lines: Sequence[dict],
-    actor=None,
+    actor: Actor,
     source: Any = None,
     currency: str | None = None,
     note: str = "",
     wanted_date: dt.date | None = None,
-    via_api: bool = False,
     files: Iterable = (),
 ) -> Order:
     """Place an order of ``buyer`` with ``supplier``; it starts ``placed`` and the supplier is told.
@@ -236,60 +315,17 @@ def order_create(
     ``supplier_sku``, ``product_id``. A line without ``price`` is priced from the supplier's active
     price list (``pricing.selectors.price_for_order_line``); an unpriced line is refused.
     ``source`` is the Quote the order comes from, or any other object/string (an auction award passes
-    its auction or award: stored as ``"<model>:<pk>"`` in ``source_ref``). ``actor`` is the person
-    placing it, or None for an API key or the system. ``files`` are attached to the order (each is
-    checked first). Raises ValidationError, changing nothing.
+    its auction or award: stored as ``"<model>:<pk>"`` in ``source_ref``). ``actor`` is the buyer's
+    person or key, or ``Actor.system(buyer)``. ``files`` are attached to the order (each is checked
+    first). Raises ValidationError, changing nothing.
     """
+    _check_actor(actor, buyer)
     _check_partners(buyer, supplier)
     currency = _currency(currency) if currency not in (None, "") else None
     if channel not in OrderChannel.values:
         raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
-    if not lines:
-        raise ValidationError({"lines": _("An order needs at least one line.")})
+    prepared, currency = _order_lines(lines, buyer=buyer, supplier=supplier, currency=currency)
     checked = _validate_files(files)
-    currencies = set()
-    prepared: list[OrderLine] = []
-    for n, raw in enumerate(lines, start=1):
-        sku = str(raw.get("sku") or "").strip()
-        name = str(raw.get("name") or "").strip()
-        if not sku and not name:
-            raise ValidationError({"lines": _("Line %(n)s: give a SKU or a product name.") % {"n": n}})
-        quantity = _quantity(raw.get("quantity"), line=n)
-        unit = str(raw.get("unit") or "").strip()
-        supplier_sku = str(raw.get("supplier_sku") or "").strip()
-        product_id = raw.get("product_id")
-        if raw.get("price") in (None, ""):
-            price, line_currency, info = _priced_from_list(
-                buyer=buyer, supplier=supplier, sku=sku or name, quantity=quantity, line=n
-            )
-            price = _price(price, line=n)
-            currencies.add(line_currency)
-            name = name or info.get("name") or sku
-            unit = unit or info.get("unit") or ""
-            supplier_sku = supplier_sku or info.get("supplier_sku") or ""
-            product_id = product_id or info.get("product_id")
-        else:
-            price = _price(raw.get("price"), line=n)
-        line = OrderLine(
-            position=n,
-            sku=sku[:100],
-            supplier_sku=supplier_sku[:100],
-            name=(name or sku)[:300],
-            unit=(unit or "pcs")[:20],
-            quantity=quantity,
-            price=price,
-            amount=money(price * quantity),
-        )
-        if product_id:
-            line.product_id = product_id
-        prepared.append(line)
-    if len(currencies) > 1:
-        raise ValidationError({"lines": _("The price list prices these lines in several currencies.")})
-    if currency and currencies and currency not in currencies:
-        raise ValidationError(
-            {"currency": _("The price list is in %(c)s, not %(o)s.") % {"c": currencies.pop(), "o": currency}}
-        )
-    currency = currency or (_currency(currencies.pop()) if currencies else "RUB")
     now = timezone.now()
     order = Order(
         buyer=buyer,
@@ -300,18 +336,12 @@ def order_create(
         total=sum((line.amount for line in prepared), Decimal("0")),
         note=note or "",
         wanted_date=wanted_date,
-        created_by=_person(actor),
+        created_by=actor.person,
         created_at=now,
         updated_at=now,
         placed_at=now,
     )
-    if isinstance(source, Quote):
-        order.quote = source
-        order.source_ref = f"quote:{source.pk}"
-    elif isinstance(source, Model):
-        order.source_ref = f"{source._meta.model_name}:{source.pk}"
-    elif source:
-        order.source_ref = str(source)[:100]
+    _source_ref(order, source)
     order.number = order_number_next(buyer=buyer, channel=channel, year=timezone.localdate(now).year)
     order.full_clean()
     order.save()
@@ -319,16 +349,8 @@ def order_create(
         line.order = order
         line.full_clean(exclude=["order"])
     OrderLine.objects.bulk_create(prepared)
-    _store_files(checked, organization=buyer, actor=actor, buyer=buyer, supplier=supplier, order=order)
-    OrderEvent.objects.create(
-        order=order,
-        from_state="",
-        to_state=OrderState.PLACED,
-        actor=_person(actor),
-        organization=buyer,
-        via_api=via_api,
-        created_at=now,
-    )
+    _store_files(checked, actor=actor, organization=buyer, buyer=buyer, supplier=supplier, order=order)
+    _record(order, source="", target=OrderState.PLACED, actor=actor, organization=buyer, when=now)
     notify(
         organization=supplier,
         kind="order_placed",
@@ -338,51 +360,9 @@ def order_create(
     return order
 
 
-def _guard_complaints_resolved(order: Order) -> str | None:
-    if order.complaints.exclude(state=ComplaintState.RESOLVED).exists():
-        return _("Order %(number)s still has unresolved complaints; resolve every one before completing it.") % {
-            "number": order.number
-        }
-    return None
-
-
-MOVE_GUARDS = {"complaints_resolved": _guard_complaints_resolved}
-
-
-def _guard_failure(order: Order, move: Move) -> str | None:
-    return MOVE_GUARDS[move.guard](order) if move.guard else None
-
-
-def allowed_moves(*, order: Order, side: str | None) -> list[Move]:
-    """The moves ``side`` may make on ``order`` right now (guards included)."""
-    if side is None:
-        return []
-    return [m for m in moves_from(order.state, side) if _guard_failure(order, m) is None]
-
-
-def _refusal(order: Order, to: str, side: str, reason: str | None = None) -> TransitionNotAllowed:
-    allowed = allowed_moves(order=order, side=side)
-    target = OrderState(to).label if to in OrderState.values else to
-    message = reason or _("Order %(number)s is “%(state)s”: it cannot be moved to “%(to)s” by the %(side)s.") % {
-        "number": order.number,
-        "state": order.get_state_display(),
-        "to": target,
-        "side": _("buyer") if side == BUYER else _("supplier"),
-    }
-    if allowed:
-        message += " " + _("Allowed now: %(moves)s.") % {
-            "moves": ", ".join(f"{m.target} ({OrderState(m.target).label})" for m in allowed)
-        }
-    else:
-        message += " " + _("Nothing is yours to do on it now.")
-    return TransitionNotAllowed(message, allowed=[m.target for m in allowed])
-
-
-def _apply_move(
-    order: Order, move: Move, *, actor, organization: Organization, comment: str, via_api: bool, when=None
-) -> Order:
+def _apply_move(order: Order, move: OrderMove, *, actor: Actor, comment: str) -> Order:
     """Record a move on a locked order: state, its timestamp, and the history line."""
-    when = when or timezone.now()
+    when = timezone.now()
     order.state = move.target
     setattr(order, STATE_TIMESTAMP[move.target], when)
     order.updated_at = when
@@ -392,20 +372,19 @@ def _apply_move(
         fields.append("shipment_note")
     order.full_clean()
     order.save(update_fields=fields)
-    OrderEvent.objects.create(
-        order=order,
-        from_state=move.source,
-        to_state=move.target,
-        actor=_person(actor),
+    organization = actor.organization
+    _record(
+        order,
+        source=move.source,
+        target=move.target,
+        actor=actor,
         organization=organization,
-        via_api=via_api,
         comment=comment,
-        created_at=when,
+        when=when,
     )
-    other = order.supplier if organization.pk == order.buyer_id else order.buyer
     if move.target != OrderState.DISPUTED:  # the complaint itself tells the supplier
         notify(
-            organization=other,
+            organization=order.partner_of(organization),
             kind="order_moved",
             params={"number": order.number, "state": move.target, "org": organization.name},
             url=_order_url(order),
@@ -414,156 +393,127 @@ def _apply_move(
 
 
 @transaction.atomic
-def order_transition(
-    *,
-    order: Order,
-    to: str,
-    actor,
-    organization: Organization,
-    comment: str = "",
-    via_api: bool = False,
-) -> Order:
-    """Move ``order`` to ``to`` on behalf of ``organization`` (one of its two sides), as the
-    transitions table allows. The order row is locked, so of two racing moves only one succeeds.
-    Moving a delivered order to ``disputed`` opens a complaint whose reason is ``comment``."""
+def order_transition(*, order: Order, to: str, actor: Actor, comment: str = "") -> Order:
+    """Move ``order`` to ``to`` on behalf of ``actor``'s organization (one of its two sides), as
+    the transitions table allows that side and the actor's role. The order row is locked, so of two
+    racing moves only one succeeds. Moving a delivered order to ``disputed`` opens a complaint whose
+    reason is ``comment``."""
     locked = Order.objects.select_for_update().select_related("buyer", "supplier").get(pk=order.pk)
-    side = _side(locked, organization)
-    move = find(locked.state, to)
-    if move is None or move.side != side:
-        raise _refusal(locked, to, side)
-    failure = _guard_failure(locked, move)
-    if failure:
-        raise _refusal(locked, to, side, reason=failure)
     comment = (comment or "").strip()
-    if move.comment_required and not comment:
-        raise ValidationError(
-            {
-                "comment": _("“%(move)s” needs a %(what)s.")
-                % {"move": move.label, "what": str(move.comment_label).lower()}
-            }
-        )
+    move = ORDERS.check(locked, to=to, side=_side(locked, actor), actor=actor, comment=comment)
     if move.opens_complaint:
-        complaint_open(order=locked, reason=comment, actor=actor, organization=organization, via_api=via_api)
+        complaint_open(order=locked, reason=comment, actor=actor)
         locked.refresh_from_db()
         return locked
-    return _apply_move(locked, move, actor=actor, organization=organization, comment=comment, via_api=via_api)
+    return _apply_move(locked, move, actor=actor, comment=comment)
 
 
 # -- comments and documents ------------------------------------------------------------------------
+
+
+def _rfq_conversation(rfq: RequestForQuotation, actor: Actor, supplier: Organization | None):
+    """(whose conversation, who hears of it) for a comment on a request: a supplier writes in its
+    own; the buyer chooses one."""
+    organization = actor.organization
+    if organization.pk == rfq.buyer_id:
+        if supplier is None or not rfq.suppliers.filter(pk=supplier.pk).exists():
+            raise ValidationError(_("Choose which supplier's conversation to write in."))
+        _check_rfq_partners(rfq, supplier, as_buyer=True)
+        return supplier, supplier
+    if rfq.suppliers.filter(pk=organization.pk).exists():
+        _check_rfq_partners(rfq, organization)
+        return organization, rfq.buyer
+    raise ValidationError(_("This request belongs to other organizations."))
 
 
 @transaction.atomic
 def comment_add(
     *,
     body: str,
-    author,
-    organization: Organization,
+    actor: Actor,
     order: Order | None = None,
     rfq: RequestForQuotation | None = None,
     supplier: Organization | None = None,
 ) -> Comment:
-    """A message on an order, or on one supplier's conversation about a request (``supplier`` names
-    the conversation; a supplier always writes in its own)."""
+    """A message of ``actor``'s organization on an order, or on one supplier's conversation about a
+    request (``supplier`` names the conversation; a supplier always writes in its own)."""
     body = (body or "").strip()
     if not body:
         raise ValidationError({"body": _("Write something first.")})
     if (order is None) == (rfq is None):
         raise ValidationError(_("A comment belongs to one order or one request."))
+    if actor.organization is None:
+        raise ValidationError(_("Only an organization's people and keys write comments."))
     if order is not None:
-        _side(order, organization)
-        other = order.partner_of(organization)
+        _side(order, actor)
+        supplier, other = None, order.partner_of(actor.organization)
         subject, url = _("order %(number)s") % {"number": order.number}, _order_url(order)
-        supplier = None
     else:
-        if organization.pk == rfq.buyer_id:
-            if supplier is None or not rfq.suppliers.filter(pk=supplier.pk).exists():
-                raise ValidationError(_("Choose which supplier's conversation to write in."))
-            _check_rfq_partners(rfq, supplier, as_buyer=True)
-            other = supplier
-        elif rfq.suppliers.filter(pk=organization.pk).exists():
-            _check_rfq_partners(rfq, organization)
-            supplier = organization
-            other = rfq.buyer
-        else:
-            raise ValidationError(_("This request belongs to other organizations."))
-        subject, url = _("request “%(title)s”") % {"title": rfq.title}, reverse("cabinet:rfq_detail", args=[rfq.pk])
+        supplier, other = _rfq_conversation(rfq, actor, supplier)
+        subject, url = _("request “%(title)s”") % {"title": rfq.title}, _rfq_url(rfq)
     comment = Comment(
-        order=order, rfq=rfq, supplier=supplier, author=_person(author), organization=organization, body=body[:10000]
+        order=order,
+        rfq=rfq,
+        supplier=supplier,
+        author=actor.person,
+        api_key=actor.api_key,
+        organization=actor.organization,
+        body=body[:10000],
     )
     comment.full_clean()
     comment.save()
-    notify(organization=other, kind="comment", params={"org": organization.name, "subject": subject}, url=url)
+    notify(organization=other, kind="comment", params={"org": actor.organization.name, "subject": subject}, url=url)
     return comment
 
 
 @transaction.atomic
-def documents_attach(*, uploads: Sequence, organization: Organization, actor, **target) -> list[Document]:
+def documents_attach(*, uploads: Sequence, actor: Actor, **target) -> list[Document]:
     """Several files at once: all are checked before any is stored."""
     _validate_files(uploads)
-    return [document_attach(upload=u, organization=organization, actor=actor, **target) for u in uploads]
+    return [document_attach(upload=u, actor=actor, **target) for u in uploads]
+
+
+def _document_owner(actor: Actor, *, order=None, rfq=None, quote=None, complaint=None) -> dict:
+    """The two sides a document is shared between, and what it is attached to."""
+    if order is not None:
+        _side(order, actor)
+        return {"buyer": order.buyer, "supplier": order.supplier, "order": order}
+    if complaint is not None:
+        _side(complaint.order, actor)
+        return {"buyer": complaint.buyer, "supplier": complaint.supplier, "complaint": complaint}
+    if quote is not None:
+        if not _is(actor, quote.supplier_id):
+            raise ValidationError(_("Only the supplier that quoted may attach files to its quote."))
+        return {"buyer": quote.rfq.buyer, "supplier": quote.supplier, "quote": quote}
+    if not _is(actor, rfq.buyer_id):
+        raise ValidationError(_("Only the buyer may attach files to its request."))
+    return {"buyer": rfq.buyer, "rfq": rfq}
 
 
 @transaction.atomic
 def document_attach(
     *,
     upload,
-    organization: Organization,
-    actor,
+    actor: Actor,
     order: Order | None = None,
     rfq: RequestForQuotation | None = None,
     quote: Quote | None = None,
     complaint: Complaint | None = None,
 ) -> Document:
-    """Store a file attached to exactly one thing, after checking what it really is."""
+    """Store a file of ``actor``'s organization attached to exactly one thing, after checking what
+    it really is."""
     targets = [t for t in (order, rfq, quote, complaint) if t is not None]
     if len(targets) != 1:
         raise ValidationError(_("A document belongs to exactly one request, quote, order or complaint."))
     (kind,) = [k for _u, k in _validate_files([upload])]
-    if order is not None:
-        _side(order, organization)
-        owner = {"buyer": order.buyer, "supplier": order.supplier, "order": order}
-    elif complaint is not None:
-        _side(complaint.order, organization)
-        owner = {"buyer": complaint.buyer, "supplier": complaint.supplier, "complaint": complaint}
-    elif quote is not None:
-        if organization.pk != quote.supplier_id:
-            raise ValidationError(_("Only the supplier that quoted may attach files to its quote."))
-        owner = {"buyer": quote.rfq.buyer, "supplier": quote.supplier, "quote": quote}
-    else:
-        if organization.pk != rfq.buyer_id:
-            raise ValidationError(_("Only the buyer may attach files to its request."))
-        owner = {"buyer": rfq.buyer, "rfq": rfq}
-    return _document_save(upload=upload, kind=kind, organization=organization, actor=actor, **owner)
+    owner = _document_owner(actor, order=order, rfq=rfq, quote=quote, complaint=complaint)
+    return _document_save(upload=upload, kind=kind, actor=actor, organization=actor.organization, **owner)
 
 
 # -- requests for quotation and quotes ------------------------------------------------------------
 
 
-@transaction.atomic
-def rfq_create(
-    *,
-    buyer: Organization,
-    actor,
-    title: str,
-    deadline: dt.datetime,
-    suppliers: Iterable[Organization],
-    lines: Sequence[dict],
-    description: str = "",
-    currency: str = "RUB",
-    files: Iterable = (),
-) -> RequestForQuotation:
-    """Send a request for quotation to chosen active suppliers. ``lines``: dicts with ``name``,
-    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``."""
-    title = (title or "").strip()
-    if not title:
-        raise ValidationError({"title": _("Give the request a title.")})
-    if deadline is None or deadline <= timezone.now():
-        raise ValidationError({"deadline": _("The deadline must be in the future.")})
-    suppliers = list(suppliers)
-    if not suppliers:
-        raise ValidationError({"suppliers": _("Choose at least one supplier.")})
-    for supplier in suppliers:
-        _check_partners(buyer, supplier)
+def _rfq_lines(lines: Sequence[dict]) -> list[RfqLine]:
     if not lines:
         raise ValidationError({"lines": _("A request needs at least one line.")})
     prepared = []
@@ -583,6 +533,36 @@ def rfq_create(
         if raw.get("product_id"):
             line.product_id = raw["product_id"]
         prepared.append(line)
+    return prepared
+
+
+@transaction.atomic
+def rfq_create(
+    *,
+    buyer: Organization,
+    actor: Actor,
+    title: str,
+    deadline: dt.datetime,
+    suppliers: Iterable[Organization],
+    lines: Sequence[dict],
+    description: str = "",
+    currency: str = "RUB",
+    files: Iterable = (),
+) -> RequestForQuotation:
+    """Send a request for quotation to chosen active suppliers. ``lines``: dicts with ``name``,
+    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``."""
+    _check_actor(actor, buyer)
+    title = (title or "").strip()
+    if not title:
+        raise ValidationError({"title": _("Give the request a title.")})
+    if deadline is None or deadline <= timezone.now():
+        raise ValidationError({"deadline": _("The deadline must be in the future.")})
+    suppliers = list(suppliers)
+    if not suppliers:
+        raise ValidationError({"suppliers": _("Choose at least one supplier.")})
+    for supplier in suppliers:
+        _check_partners(buyer, supplier)
+    prepared = _rfq_lines(lines)
     checked = _validate_files(files)
     rfq = RequestForQuotation(
         buyer=buyer,
@@ -590,7 +570,7 @@ def rfq_create(
         description=description or "",
         currency=_currency(currency or "RUB"),
         deadline=deadline,
-        created_by=_person(actor),
+        created_by=actor.person,
     )
     rfq.full_clean()
     rfq.save()
@@ -599,10 +579,14 @@ def rfq_create(
         line.rfq = rfq
         line.full_clean(exclude=["rfq"])
     RfqLine.objects.bulk_create(prepared)
-    _store_files(checked, organization=buyer, actor=actor, buyer=buyer, rfq=rfq)
-    url = reverse("cabinet:rfq_detail", args=[rfq.pk])
+    _store_files(checked, actor=actor, organization=buyer, buyer=buyer, rfq=rfq)
     for supplier in suppliers:
-        notify(organization=supplier, kind="rfq_received", params={"title": rfq.title, "org": buyer.name}, url=url)
+        notify(
+            organization=supplier,
+            kind="rfq_received",
+            params={"title": rfq.title, "org": buyer.name},
+            url=_rfq_url(rfq),
+        )
     return rfq
 
 
@@ -617,7 +601,8 @@ def _check_rfq_partners(rfq: RequestForQuotation, supplier: Organization, *, as_
     raise ValidationError(message % {"org": rfq.buyer.name})
 
 
-def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization) -> RequestForQuotation:
+def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization, actor: Actor) -> RequestForQuotation:
+    _check_actor(actor, supplier)
     locked = RequestForQuotation.objects.select_for_update().select_related("buyer").get(pk=rfq.pk)
     if not locked.suppliers.filter(pk=supplier.pk).exists():
         raise ValidationError(_("This request was not sent to you."))
@@ -638,22 +623,8 @@ def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization) -> Re
     return locked
 
 
-@transaction.atomic
-def quote_submit(
-    *,
-    rfq: RequestForQuotation,
-    supplier: Organization,
-    actor,
-    prices: dict[int, Any],
-    lead_time_days: int | None = None,
-    valid_until: dt.date | None = None,
-    comment: str = "",
-    files: Iterable = (),
-) -> Quote:
-    """A supplier's prices for every line of a request (``prices``: RfqLine id → price), until the
-    deadline. Answering again replaces the earlier answer."""
-    rfq = _lock_rfq_for_answer(rfq, supplier)
-    rfq_lines = list(rfq.lines.all())
+def _quote_terms(rfq_lines, prices: dict, *, lead_time_days, valid_until) -> dict[int, Decimal]:
+    """Each line's price (every line needs one), after checking the quote's terms."""
     missing = [line.position for line in rfq_lines if prices.get(line.pk) in (None, "")]
     if missing:
         raise ValidationError(
@@ -666,64 +637,86 @@ def quote_submit(
         )
     if valid_until is not None and valid_until < timezone.localdate():
         raise ValidationError({"valid_until": _("The quote cannot be valid only in the past.")})
-    checked = _validate_files(files)
-    now = timezone.now()
-    quote, _created = Quote.objects.get_or_create(
-        rfq=rfq, supplier=supplier, defaults={"currency": rfq.currency, "created_by": _person(actor)}
-    )
-    quote.state = QuoteState.SUBMITTED
-    quote.lead_time_days = lead_time_days
-    quote.valid_until = valid_until
-    quote.comment = comment or ""
-    quote.decline_reason = ""
-    quote.currency = rfq.currency
-    quote.total = sum((money(priced[line.pk] * line.quantity) for line in rfq_lines), Decimal("0"))
-    quote.updated_at = now
-    quote.full_clean()
-    quote.save()
-    quote.lines.all().delete()
-    QuoteLine.objects.bulk_create([QuoteLine(quote=quote, rfq_line=line, price=priced[line.pk]) for line in rfq_lines])
-    _store_files(checked, organization=supplier, actor=actor, buyer=rfq.buyer, supplier=supplier, quote=quote)
-    notify(
-        organization=rfq.buyer,
-        kind="quote_received",
-        params={"title": rfq.title, "org": supplier.name},
-        url=reverse("cabinet:rfq_detail", args=[rfq.pk]),
-    )
-    return quote
+    return priced
 
 
-@transaction.atomic
-def quote_decline(*, rfq: RequestForQuotation, supplier: Organization, actor, reason: str) -> Quote:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say why you decline.")})
-    rfq = _lock_rfq_for_answer(rfq, supplier)
+def _answer(rfq: RequestForQuotation, supplier: Organization, actor: Actor, **fields) -> Quote:
+    """The supplier's one answer to a request, created or replaced with ``fields``."""
     quote, _created = Quote.objects.get_or_create(
-        rfq=rfq, supplier=supplier, defaults={"currency": rfq.currency, "created_by": _person(actor)}
+        rfq=rfq, supplier=supplier, defaults={"currency": rfq.currency, "created_by": actor.person}
     )
-    quote.state = QuoteState.DECLINED
-    quote.decline_reason = reason
-    quote.total = Decimal("0")
+    for name, value in fields.items():
+        setattr(quote, name, value)
     quote.updated_at = timezone.now()
     quote.full_clean()
     quote.save()
     quote.lines.all().delete()
+    return quote
+
+
+@transaction.atomic
+def quote_submit(
+    *,
+    rfq: RequestForQuotation,
+    supplier: Organization,
+    actor: Actor,
+    prices: dict[int, Any],
+    lead_time_days: int | None = None,
+    valid_until: dt.date | None = None,
+    comment: str = "",
+    files: Iterable = (),
+) -> Quote:
+    """A supplier's prices for every line of a request (``prices``: RfqLine id → price), until the
+    deadline. Answering again replaces the earlier answer."""
+    rfq = _lock_rfq_for_answer(rfq, supplier, actor)
+    rfq_lines = list(rfq.lines.all())
+    priced = _quote_terms(rfq_lines, prices, lead_time_days=lead_time_days, valid_until=valid_until)
+    checked = _validate_files(files)
+    quote = _answer(
+        rfq,
+        supplier,
+        actor,
+        state=QuoteState.SUBMITTED,
+        lead_time_days=lead_time_days,
+        valid_until=valid_until,
+        comment=comment or "",
+        decline_reason="",
+        currency=rfq.currency,
+        total=sum((money(priced[line.pk] * line.quantity, rfq.currency) for line in rfq_lines), Decimal("0")),
+    )
+    QuoteLine.objects.bulk_create([QuoteLine(quote=quote, rfq_line=line, price=priced[line.pk]) for line in rfq_lines])
+    _store_files(checked, actor=actor, organization=supplier, buyer=rfq.buyer, supplier=supplier, quote=quote)
     notify(
         organization=rfq.buyer,
-        kind="quote_declined",
+        kind="quote_received",
         params={"title": rfq.title, "org": supplier.name},
-        url=reverse("cabinet:rfq_detail", args=[rfq.pk]),
+        url=_rfq_url(rfq),
     )
     return quote
 
 
 @transaction.atomic
-def quote_accept(*, quote: Quote, actor, organization: Organization) -> Order:
+def quote_decline(*, rfq: RequestForQuotation, supplier: Organization, actor: Actor, reason: str) -> Quote:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why you decline.")})
+    rfq = _lock_rfq_for_answer(rfq, supplier, actor)
+    quote = _answer(rfq, supplier, actor, state=QuoteState.DECLINED, decline_reason=reason, total=Decimal("0"))
+    notify(
+        organization=rfq.buyer,
+        kind="quote_declined",
+        params={"title": rfq.title, "org": supplier.name},
+        url=_rfq_url(rfq),
+    )
+    return quote
+
+
+@transaction.atomic
+def quote_accept(*, quote: Quote, actor: Actor) -> Order:
     """The buyer chooses a quote: it becomes a Q- order; the other answers are marked not chosen."""
     rfq = RequestForQuotation.objects.select_for_update().get(pk=quote.rfq_id)
     quote = Quote.objects.select_related("supplier").get(pk=quote.pk)
-    if organization.pk != rfq.buyer_id:
+    if not _is(actor, rfq.buyer_id):
         raise ValidationError(_("Only the buyer that sent the request may choose a quote."))
     if rfq.state != RfqState.OPEN:
         raise ValidationError(
@@ -766,9 +759,9 @@ def quote_accept(*, quote: Quote, actor, organization: Organization) -> Order:
 
 
 @transaction.atomic
-def rfq_cancel(*, rfq: RequestForQuotation, actor, organization: Organization) -> RequestForQuotation:
+def rfq_cancel(*, rfq: RequestForQuotation, actor: Actor) -> RequestForQuotation:
     rfq = RequestForQuotation.objects.select_for_update().get(pk=rfq.pk)
-    if organization.pk != rfq.buyer_id:
+    if not _is(actor, rfq.buyer_id):
         raise ValidationError(_("Only the buyer may cancel its request."))
     if rfq.state != RfqState.OPEN:
         raise ValidationError(_("The request is already %(state)s.") % {"state": rfq.get_state_display().lower()})
@@ -785,7 +778,7 @@ def proposal_create(
     *,
     supplier: Organization,
     buyer: Organization,
-    actor,
+    actor: Actor,
     sku: str,
     name: str,
     price: Any,
@@ -794,6 +787,7 @@ def proposal_create(
     kind: str = ProposalKind.NEW_PRODUCT,
     comment: str = "",
 ) -> Proposal:
+    _check_actor(actor, supplier)
     _check_partners(buyer, supplier)
     if not (sku or "").strip() or not (name or "").strip():
         raise ValidationError({"name": _("Give the product's SKU and name.")})
@@ -807,7 +801,7 @@ def proposal_create(
         price=_price(price, line=None, field="price"),
         currency=_currency(currency or "RUB"),
         comment=comment or "",
-        created_by=_person(actor),
+        created_by=actor.person,
     )
     proposal.full_clean()
     proposal.save()
@@ -830,11 +824,9 @@ def _catalog_add(proposal: Proposal):
 
 
 @transaction.atomic
-def proposal_decide(
-    *, proposal: Proposal, accept: bool, actor, organization: Organization, comment: str = ""
-) -> Proposal:
+def proposal_decide(*, proposal: Proposal, accept: bool, actor: Actor, comment: str = "") -> Proposal:
     proposal = Proposal.objects.select_for_update().select_related("supplier", "buyer").get(pk=proposal.pk)
-    if organization.pk != proposal.buyer_id:
+    if not _is(actor, proposal.buyer_id):
         raise ValidationError(_("Only the buyer it was sent to may decide on a proposal."))
     if proposal.state != ProposalState.OPEN:
         raise ValidationError(
@@ -846,7 +838,7 @@ def proposal_decide(
         _check_partners(proposal.buyer, proposal.supplier)
     proposal.state = ProposalState.ACCEPTED if accept else ProposalState.DECLINED
     proposal.decision_comment = comment or ""
-    proposal.decided_by = _person(actor)
+    proposal.decided_by = actor.person
     proposal.decided_at = timezone.now()
     if accept:
         proposal.catalog_product = _catalog_add(proposal)
@@ -864,66 +856,76 @@ def proposal_decide(
 # -- complaints ------------------------------------------------------------------------------------
 
 
+def _check_complaint_allowed(order: Order, actor: Actor, reason: str) -> OrderMove | None:
+    """The move a new complaint makes (delivered → disputed), None on an order already disputed (it
+    takes more complaints), or the refusal the transitions table gives."""
+    if _side(order, actor) != BUYER:
+        raise TransitionNotAllowed(
+            _("Only the buyer may open a complaint on order %(number)s.") % {"number": order.number},
+            allowed=[m.target for m in allowed_moves(order=order, side=SUPPLIER, actor=actor)],
+        )
+    if order.state not in (OrderState.DELIVERED, OrderState.DISPUTED):
+        raise ORDERS.refusal(order, to=OrderState.DISPUTED, side=BUYER, actor=actor)
+    if not reason:
+        raise ValidationError({"reason": _("Say what is wrong.")})
+    if order.state == OrderState.DISPUTED:
+        return None
+    return ORDERS.check(order, to=OrderState.DISPUTED, side=BUYER, actor=actor, comment=reason)
+
+
 @transaction.atomic
 def complaint_open(
     *,
     order: Order,
     reason: str,
-    actor,
-    organization: Organization,
+    actor: Actor,
     lines: Iterable[OrderLine] = (),
     files: Iterable = (),
-    via_api: bool = False,
 ) -> Complaint:
     """The buyer complains about a delivered order: the order becomes ``disputed`` (recorded in its
     history) and stays so until every complaint is resolved. A disputed order takes more complaints."""
     order = Order.objects.select_for_update().select_related("buyer", "supplier").get(pk=order.pk)
-    if _side(order, organization) != BUYER:
-        raise TransitionNotAllowed(
-            _("Only the buyer may open a complaint on order %(number)s.") % {"number": order.number},
-            allowed=[m.target for m in allowed_moves(order=order, side=SUPPLIER)],
-        )
-    if order.state not in (OrderState.DELIVERED, OrderState.DISPUTED):
-        raise _refusal(order, OrderState.DISPUTED, BUYER)
     reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Say what is wrong.")})
+    move = _check_complaint_allowed(order, actor, reason)
     lines = list(lines)
     if any(line.order_id != order.pk for line in lines):
         raise ValidationError({"lines": _("Choose lines of this order.")})
     checked = _validate_files(files)
     complaint = Complaint(
-        order=order, buyer=order.buyer, supplier=order.supplier, reason=reason, opened_by=_person(actor)
+        order=order,
+        buyer=order.buyer,
+        supplier=order.supplier,
+        reason=reason,
+        opened_by=actor.person,
+        opened_by_key=actor.api_key,
     )
     complaint.full_clean()
     complaint.save()
     if lines:
         complaint.lines.set(lines)
     _store_files(
-        checked, organization=organization, actor=actor, buyer=order.buyer, supplier=order.supplier, complaint=complaint
+        checked,
+        actor=actor,
+        organization=order.buyer,
+        buyer=order.buyer,
+        supplier=order.supplier,
+        complaint=complaint,
     )
-    if order.state == OrderState.DELIVERED:
-        _apply_move(
-            order,
-            find(OrderState.DELIVERED, OrderState.DISPUTED),
-            actor=actor,
-            organization=organization,
-            comment=reason,
-            via_api=via_api,
-        )
+    if move is not None:
+        _apply_move(order, move, actor=actor, comment=reason)
     notify(
         organization=order.supplier,
         kind="complaint_opened",
         params={"number": order.number, "org": order.buyer.name},
-        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+        url=_complaint_url(complaint),
     )
     return complaint
 
 
 @transaction.atomic
-def complaint_answer(*, complaint: Complaint, answer: str, actor, organization: Organization) -> Complaint:
-    complaint = Complaint.objects.select_for_update().select_related("order", "buyer").get(pk=complaint.pk)
-    if organization.pk != complaint.supplier_id:
+def complaint_answer(*, complaint: Complaint, answer: str, actor: Actor) -> Complaint:
+    complaint = Complaint.objects.select_for_update().select_related("order", "buyer", "supplier").get(pk=complaint.pk)
+    if not _is(actor, complaint.supplier_id):
         raise ValidationError(_("Only the supplier answers a complaint."))
     if complaint.state == ComplaintState.RESOLVED:
         raise ValidationError(_("This complaint is already resolved."))
@@ -933,14 +935,14 @@ def complaint_answer(*, complaint: Complaint, answer: str, actor, organization: 
     complaint.answer = answer
     complaint.state = ComplaintState.ANSWERED
     complaint.answered_at = timezone.now()
-    complaint.answered_by = _person(actor)
+    complaint.answered_by = actor.person
     complaint.full_clean()
     complaint.save()
     notify(
         organization=complaint.buyer,
         kind="complaint_answered",
-        params={"number": complaint.order.number, "org": organization.name},
-        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+        params={"number": complaint.order.number, "org": complaint.supplier.name},
+        url=_complaint_url(complaint),
     )
     return complaint
 
@@ -950,14 +952,14 @@ def complaint_resolve(
     *,
     complaint: Complaint,
     resolution: str,
-    actor,
-    organization: Organization,
+    actor: Actor,
     comment: str = "",
     compensation: Any = None,
 ) -> Complaint:
-    """The buyer closes a complaint: accepted, rejected or compensated (with an optional amount)."""
+    """The buyer closes a complaint: accepted, rejected or compensated (with an optional amount, in
+    the order's currency)."""
     complaint = Complaint.objects.select_for_update().select_related("order", "supplier").get(pk=complaint.pk)
-    if organization.pk != complaint.buyer_id:
+    if not _is(actor, complaint.buyer_id):
         raise ValidationError(_("Only the buyer resolves its complaint."))
     if complaint.state == ComplaintState.RESOLVED:
         raise ValidationError(_("This complaint is already resolved."))
@@ -967,35 +969,19 @@ def complaint_resolve(
     if compensation not in (None, ""):
         if resolution != ComplaintResolution.COMPENSATED:
             raise ValidationError({"compensation": _("A compensation amount goes only with “compensated”.")})
-        amount = money(_price(compensation, line=None, field="compensation"))
+        amount = money(_price(compensation, line=None, field="compensation"), complaint.order.currency)
     complaint.state = ComplaintState.RESOLVED
     complaint.resolution = resolution
     complaint.resolution_comment = comment or ""
     complaint.compensation = amount
     complaint.resolved_at = timezone.now()
-    complaint.resolved_by = _person(actor)
+    complaint.resolved_by = actor.person
     complaint.full_clean()
     complaint.save()
     notify(
         organization=complaint.supplier,
         kind="complaint_resolved",
         params={"number": complaint.order.number, "resolution": resolution},
-        url=reverse("cabinet:complaint_detail", args=[complaint.pk]),
+        url=_complaint_url(complaint),
     )
     return complaint
-
-
-# -- inbox -----------------------------------------------------------------------------------------
-
-
-def notification_read(*, notification: Notification) -> Notification:
-    if notification.read_at is None:
-        notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
-    return notification
-
-
-def notifications_read_all(*, user, organization: Organization) -> int:
-    return Notification.objects.filter(user=user, organization=organization, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )

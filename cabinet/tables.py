@@ -1,6 +1,9 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.money import format_money
+from marketplace.tables import TenantTable
+
 from .models import Complaint, Order, QuoteState, RequestForQuotation
 
 
@@ -23,13 +26,22 @@ class PartnerColumn(tables.Column):
         return self.render(record, table)
 
 
-class _OrgTable(tables.Table):
-    def __init__(self, *args, organization=None, **kwargs):
+class MoneyColumn(tables.Column):
+    """An amount in the row's currency, for the reader's language; exported as the plain number."""
+
+    def __init__(self, *args, currency_accessor: str = "currency", **kwargs):
+        kwargs.setdefault("attrs", {"td": {"class": "number"}})
         super().__init__(*args, **kwargs)
-        self.organization = organization
+        self.currency_accessor = tables.A(currency_accessor)
+
+    def render(self, value, record):
+        return format_money(value, self.currency_accessor.resolve(record))
+
+    def value(self, value):
+        return value
 
 
-class OrderTable(_OrgTable):
+class OrderTable(TenantTable):
     number = tables.Column(verbose_name=_("Number"), linkify=("cabinet:order_detail", {"pk": tables.A("pk")}))
     partner = PartnerColumn()
     channel = tables.Column(verbose_name=_("Channel"))
@@ -37,7 +49,7 @@ class OrderTable(_OrgTable):
         '<span class="badge order-{{ record.state }}">{{ record.get_state_display }}</span>', verbose_name=_("State")
     )
     lines_count = tables.Column(verbose_name=_("Lines"), attrs={"td": {"class": "number"}})
-    total = tables.Column(verbose_name=_("Total"), attrs={"td": {"class": "number"}})
+    total = MoneyColumn(verbose_name=_("Total"))
     currency = tables.Column(verbose_name=_("Currency"))
     created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
 
@@ -52,7 +64,7 @@ class OrderTable(_OrgTable):
         return record.state
 
 
-class RfqTable(_OrgTable):
+class RfqTable(TenantTable):
     """The buyer sees how many suppliers it asked and how many quoted; a supplier sees only its own
     answer (the counts would tell it about its rivals)."""
 
@@ -98,14 +110,14 @@ class RfqTable(_OrgTable):
         return value or ""
 
 
-class ComplaintTable(_OrgTable):
+class ComplaintTable(TenantTable):
     id = tables.Column(verbose_name="#", linkify=("cabinet:complaint_detail", {"pk": tables.A("pk")}))
     order = tables.Column(verbose_name=_("Order"), accessor="order__number")
     partner = PartnerColumn()
     reason = tables.Column(verbose_name=_("Reason"))
     state = tables.Column(verbose_name=_("State"))
     resolution = tables.Column(verbose_name=_("Resolution"))
-    compensation = tables.Column(verbose_name=_("Compensation"), attrs={"td": {"class": "number"}})
+    compensation = MoneyColumn(verbose_name=_("Compensation"), currency_accessor="order__currency")
     created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="Y-m-d H:i")
 
     class Meta:

@@ -6,47 +6,60 @@ and the API all read this table; nothing else decides who may move an order wher
     delivered → completed (buyer) | disputed (buyer: a complaint is opened)
     disputed → completed (buyer, once every complaint is resolved)
     placed, confirmed → cancelled (buyer, reason required)
+
+A supplier's move needs a role that works (``Perm.WORK``), a buyer's one that procures
+(``Perm.PROCURE``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.utils.functional import Promise
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 
-from .models import OrderState
+from marketplace.actors import Actor
+from marketplace.models import OrganizationKind, acting_permission
+from marketplace.statemachine import Move, StateMachine, TransitionNotAllowed
 
-BUYER = "buyer"
-SUPPLIER = "supplier"
+from .models import ComplaintState, Order, OrderState
+
+BUYER = OrganizationKind.BUYER.value
+SUPPLIER = OrganizationKind.SUPPLIER.value
+
+__all__ = [
+    "BUYER",
+    "FINAL_STATES",
+    "ORDERS",
+    "STATE_TIMESTAMP",
+    "SUPPLIER",
+    "TRANSITIONS",
+    "OrderMove",
+    "TransitionNotAllowed",
+    "allowed_moves",
+    "find",
+    "moves_from",
+]
 
 
 @dataclass(frozen=True)
-class Move:
-    source: str
-    target: str
-    side: str  # who may make it: BUYER or SUPPLIER
-    label: Promise  # the button
-    comment_required: bool = False
-    comment_label: Promise | None = None  # what the comment means for this move
-    guard: str | None = None  # name of a check in services.MOVE_GUARDS
+class OrderMove(Move):
     opens_complaint: bool = False  # the comment becomes a complaint's reason
-    style: str = ""  # CSS hint for the button ("danger", "secondary")
 
 
-TRANSITIONS: tuple[Move, ...] = (
-    Move(OrderState.PLACED, OrderState.CONFIRMED, SUPPLIER, _("Confirm")),
-    Move(
-        OrderState.PLACED,
-        OrderState.REJECTED,
-        SUPPLIER,
-        _("Reject"),
-        comment_required=True,
-        comment_label=_("Reason"),
-        style="danger",
-    ),
-    Move(OrderState.CONFIRMED, OrderState.IN_PROGRESS, SUPPLIER, _("Start work")),
-    Move(
+def _move(source: str, target: str, side: str, label, **options) -> OrderMove:
+    return OrderMove(source, target, side, label, permission=acting_permission(side), **options)
+
+
+def _with_reason(source: str, target: str, side: str, label, **options) -> OrderMove:
+    return _move(source, target, side, label, comment_required=True, comment_label=_("Reason"), **options)
+
+
+TRANSITIONS: tuple[OrderMove, ...] = (
+    _move(OrderState.PLACED, OrderState.CONFIRMED, SUPPLIER, _("Confirm")),
+    _with_reason(OrderState.PLACED, OrderState.REJECTED, SUPPLIER, _("Reject"), style="danger"),
+    _move(OrderState.CONFIRMED, OrderState.IN_PROGRESS, SUPPLIER, _("Start work")),
+    _move(
         OrderState.IN_PROGRESS,
         OrderState.SHIPPED,
         SUPPLIER,
@@ -54,37 +67,19 @@ TRANSITIONS: tuple[Move, ...] = (
         comment_required=True,
         comment_label=_("Shipment note"),
     ),
-    Move(OrderState.SHIPPED, OrderState.DELIVERED, BUYER, _("Accept delivery")),
-    Move(OrderState.DELIVERED, OrderState.COMPLETED, BUYER, _("Complete")),
-    Move(
+    _move(OrderState.SHIPPED, OrderState.DELIVERED, BUYER, _("Accept delivery")),
+    _move(OrderState.DELIVERED, OrderState.COMPLETED, BUYER, _("Complete")),
+    _with_reason(
         OrderState.DELIVERED,
         OrderState.DISPUTED,
         BUYER,
         _("Open a complaint"),
-        comment_required=True,
-        comment_label=_("Reason"),
         opens_complaint=True,
         style="danger",
     ),
-    Move(OrderState.DISPUTED, OrderState.COMPLETED, BUYER, _("Complete"), guard="complaints_resolved"),
-    Move(
-        OrderState.PLACED,
-        OrderState.CANCELLED,
-        BUYER,
-        _("Cancel"),
-        comment_required=True,
-        comment_label=_("Reason"),
-        style="danger",
-    ),
-    Move(
-        OrderState.CONFIRMED,
-        OrderState.CANCELLED,
-        BUYER,
-        _("Cancel"),
-        comment_required=True,
-        comment_label=_("Reason"),
-        style="danger",
-    ),
+    _move(OrderState.DISPUTED, OrderState.COMPLETED, BUYER, _("Complete"), guard="complaints_resolved"),
+    _with_reason(OrderState.PLACED, OrderState.CANCELLED, BUYER, _("Cancel"), style="danger"),
+    _with_reason(OrderState.CONFIRMED, OrderState.CANCELLED, BUYER, _("Cancel"), style="danger"),
 )
 
 # Which timestamp of the order each state sets when reached.
@@ -103,10 +98,32 @@ STATE_TIMESTAMP: dict[str, str] = {
 FINAL_STATES = frozenset({OrderState.COMPLETED, OrderState.REJECTED, OrderState.CANCELLED})
 
 
-def moves_from(state: str, side: str | None = None) -> list[Move]:
-    """Moves out of ``state``, for one side or for both."""
-    return [m for m in TRANSITIONS if m.source == state and (side is None or m.side == side)]
+def complaints_resolved(order: Order) -> str | None:
+    if order.complaints.exclude(state=ComplaintState.RESOLVED).exists():
+        return gettext_now(
+            "Order %(number)s still has unresolved complaints; resolve every one before completing it."
+        ) % {"number": order.number}
+    return None
 
 
-def find(source: str, target: str) -> Move | None:
-    return next((m for m in TRANSITIONS if m.source == source and m.target == target), None)
+class OrderMachine(StateMachine):
+    def cannot_text(self, obj: Order, *, state: str, to: str, side: str | None) -> str:
+        return gettext_now("Order %(number)s is “%(state)s”: it cannot be moved to “%(to)s” by the %(side)s.") % {
+            "number": obj.number,
+            "state": self.label(state),
+            "to": self.label(to),
+            "side": gettext_now("buyer") if side == BUYER else gettext_now("supplier"),
+        }
+
+
+ORDERS = OrderMachine(TRANSITIONS, states=OrderState, guards={"complaints_resolved": complaints_resolved}, name="order")
+
+moves_from = ORDERS.moves_from
+find = ORDERS.find
+
+
+def allowed_moves(*, order: Order, side: str | None, actor: Actor | None = None) -> list[OrderMove]:
+    """The moves ``side`` (and ``actor``'s role, when given) may make on ``order`` right now."""
+    if side is None:
+        return []
+    return ORDERS.allowed(order, side=side, actor=actor)

@@ -27,7 +27,4 @@ urlpatterns = [
     path("proposals/new/", views.proposal_create, name="proposal_create"),
     path("proposals/<int:pk>/decide/", views.proposal_decide, name="proposal_decide"),
     path("documents/<int:pk>/", views.document_download, name="document_download"),
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
-    path("inbox/<int:pk>/", views.notification_open, name="notification_open"),
 ]

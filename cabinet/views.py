@@ -1,10 +1,10 @@
-"""Pages of the cabinet. Every object is fetched through a selector scoped to the active
-organization (404 otherwise), then the role is checked (403); all changes go through services."""
+"""Pages of the cabinet. Every object is fetched with ``tenancy.fetch`` (404 when the active
+organization may not see it, then 403 for its kind or role); all changes go through services,
+on behalf of ``request.actor``."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace.forms import show_service_error
-from marketplace.models import OrganizationKind
+from marketplace.forms import perform, show_form_errors
+from marketplace.models import OrganizationKind, Perm, acting_permission
 from marketplace.selectors import active_buyers, active_suppliers, is_active_partner
-from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
+from marketplace.tenancy import TenantTableView, can_act, fetch, tenant_view
 
 from . import selectors, services
 from .filters import ComplaintFilter, OrderFilter, RfqFilter
@@ -37,239 +37,226 @@ from .forms import (
     filled_lines,
     is_id,
 )
-from .models import OrderChannel, OrderLine, QuoteState
+from .models import (
+    Complaint,
+    Document,
+    Order,
+    OrderChannel,
+    OrderLine,
+    Proposal,
+    Quote,
+    QuoteState,
+    RequestForQuotation,
+)
 from .tables import ComplaintTable, OrderTable, RfqTable
-from .transitions import BUYER
+from .transitions import BUYER, allowed_moves
+
+SUPPLIER = OrganizationKind.SUPPLIER
 
 
-def _acting_permission(request: HttpRequest) -> str:
-    return "procure" if request.organization.is_buyer else "work"
+def _acting(request: HttpRequest) -> Perm:
+    """What the active organization's people need to act on its side's business."""
+    return acting_permission(request.organization.kind)
 
 
-def _can_act(request: HttpRequest) -> bool:
-    return request.membership.can(_acting_permission(request))
+def _rfq(request: HttpRequest, pk: int, **access) -> RequestForQuotation:
+    return fetch(request, RequestForQuotation.objects.select_related("buyer"), pk=pk, **access)
 
 
-class _CabinetTable(TenantTableView):
-    def get_table_kwargs(self):
-        kwargs = super().get_table_kwargs()
-        kwargs["organization"] = self.request.organization
-        return kwargs
+def _order(request: HttpRequest, pk: int, **access) -> Order:
+    return fetch(request, Order.objects.select_related("buyer", "supplier"), pk=pk, **access)
+
+
+def _complaint(request: HttpRequest, pk: int, **access) -> Complaint:
+    return fetch(request, Complaint.objects.select_related("order", "buyer", "supplier"), pk=pk, **access)
 
 
 # -- requests for quotation ------------------------------------------------------------------------
 
 
-class RfqListView(_CabinetTable):
+class RfqListView(TenantTableView):
     table_class = RfqTable
     filterset_class = RfqFilter
     template_name = "cabinet/rfq_list.html"
     export_name = "requests"
+    create_kind, create_permission = OrganizationKind.BUYER, Perm.PROCURE
 
     def scope(self, request):
         return selectors.rfq_list(organization=request.organization)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_create"] = self.request.organization.is_buyer and _can_act(self.request)
-        return context
 
 
 rfq_list = RfqListView.as_view()
 
 
-@organization_required
 @require_http_methods(["GET", "POST"])
+@tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def rfq_create(request: HttpRequest) -> HttpResponse:
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
     suppliers = active_suppliers(buyer=request.organization)
     form = RfqForm(request.POST or None, request.FILES or None, suppliers=suppliers)
     lines = RfqLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         data = form.cleaned_data
-        try:
-            rfq = services.rfq_create(
-                buyer=request.organization,
-                actor=request.user,
-                title=data["title"],
-                description=data["description"],
-                deadline=data["deadline"],
-                currency=data["currency"],
-                suppliers=data["suppliers"],
-                lines=filled_lines(lines),
-                files=data["files"],
-            )
-        except ValidationError as error:
-            show_service_error(request, error, form)
-        else:
-            messages.success(request, _("The request is sent to %(n)s suppliers.") % {"n": len(data["suppliers"])})
+        rfq = perform(
+            request,
+            services.rfq_create,
+            form=form,
+            success=_("The request is sent to %(n)s suppliers.") % {"n": len(data["suppliers"])},
+            buyer=request.organization,
+            actor=request.actor,
+            title=data["title"],
+            description=data["description"],
+            deadline=data["deadline"],
+            currency=data["currency"],
+            suppliers=data["suppliers"],
+            lines=filled_lines(lines),
+            files=data["files"],
+        )
+        if rfq is not None:
             return redirect("cabinet:rfq_detail", pk=rfq.pk)
     return render(request, "cabinet/rfq_form.html", {"form": form, "lines": lines})
 
 
-@organization_required
+def _comparison(quotes, rfq_lines) -> dict:
+    """Submitted quotes side by side: one column per quote, one row per line, the best price marked."""
+    submitted = [q for q in quotes if q.state in (QuoteState.SUBMITTED, QuoteState.ACCEPTED)]
+    prices = {(ql.quote_id, ql.rfq_line_id): ql for q in submitted for ql in q.lines.all()}
+    rows = [{"line": line, "cells": [prices.get((q.pk, line.pk)) for q in submitted]} for line in rfq_lines]
+    for row in rows:
+        row["best"] = min((c.price for c in row["cells"] if c), default=None)
+    return {"compared": submitted, "comparison": rows, "answered_ids": {q.supplier_id for q in quotes}}
+
+
+def _rfq_buyer_context(request: HttpRequest, rfq, quotes, rfq_lines) -> dict:
+    recipients = list(rfq.suppliers.order_by("name"))
+    chosen = request.GET.get("supplier")
+    thread = next((s for s in recipients if chosen and str(s.pk) == chosen), None)
+    thread = thread or (recipients[0] if recipients else None)
+    # A supplier that is no longer an active partner: its conversation is read-only.
+    closed = thread is not None and not is_active_partner(buyer=request.organization, supplier=thread)
+    comments = selectors.comment_list(rfq=rfq, organization=request.organization, supplier=thread) if thread else []
+    return {
+        "recipients": recipients,
+        "thread_supplier": thread,
+        "thread_closed": closed,
+        "comments": comments,
+        "comment_open": not closed,
+        **_comparison(quotes, rfq_lines),
+    }
+
+
+def _rfq_supplier_context(request: HttpRequest, rfq, quotes, rfq_lines) -> dict:
+    own = quotes[0] if quotes else None
+    # Past the partnership the supplier still reads what it answered, but answers and talks no more.
+    inactive = not is_active_partner(buyer=rfq.buyer, supplier=request.organization)
+    context = {
+        "own_quote": own,
+        "comments": selectors.comment_list(rfq=rfq, organization=request.organization),
+        "partner_inactive": inactive,
+        "comment_open": not inactive,
+    }
+    if not inactive and rfq.is_open and (own is None or own.state in (QuoteState.SUBMITTED, QuoteState.DECLINED)):
+        context["quote_form"] = QuoteForm(rfq_lines=rfq_lines, quote=own)
+        context["decline_form"] = DeclineForm()
+    return context
+
+
 @require_GET
+@tenant_view()
 def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    rfq = get_for(selectors.rfq_list(organization=request.organization), pk=pk)
-    organization = request.organization
-    is_buyer = organization.pk == rfq.buyer_id
+    rfq = _rfq(request, pk)
+    is_buyer = request.organization.pk == rfq.buyer_id
     rfq_lines = list(rfq.lines.all())
-    quotes = list(selectors.quote_list_for_rfq(rfq=rfq, organization=organization))
+    quotes = list(selectors.quote_list_for_rfq(rfq=rfq, organization=request.organization))
+    side_context = (_rfq_buyer_context if is_buyer else _rfq_supplier_context)(request, rfq, quotes, rfq_lines)
+    comment_open = side_context.pop("comment_open")
     context = {
         "rfq": rfq,
         "rfq_lines": rfq_lines,
         "quotes": quotes,
         "is_rfq_buyer": is_buyer,
-        "can_act": _can_act(request),
-        "documents": list(rfq.documents.all()),
+        "can_act": can_act(request),
+        "documents": list(rfq.documents.with_authors()),
         "comment_form": CommentForm(),
+        "comment_action": reverse("cabinet:rfq_comment", args=[rfq.pk]) if comment_open else "",
+        **side_context,
     }
-    comment_action = reverse("cabinet:rfq_comment", args=[rfq.pk])
-    if is_buyer:
-        recipients = list(rfq.suppliers.order_by("name"))
-        thread = None
-        chosen = request.GET.get("supplier")
-        if chosen:
-            thread = next((s for s in recipients if str(s.pk) == chosen), None)
-        thread = thread or (recipients[0] if recipients else None)
-        context["recipients"] = recipients
-        context["thread_supplier"] = thread
-        # A supplier that is no longer an active partner: its conversation is read-only.
-        context["thread_closed"] = thread is not None and not is_active_partner(buyer=organization, supplier=thread)
-        if context["thread_closed"]:
-            comment_action = ""
-        context["comments"] = (
-            selectors.comment_list(rfq=rfq, organization=organization, supplier=thread) if thread else []
-        )
-        # Side by side: one column per submitted quote, one row per line.
-        submitted = [q for q in quotes if q.state in (QuoteState.SUBMITTED, QuoteState.ACCEPTED)]
-        prices = {(ql.quote_id, ql.rfq_line_id): ql for q in submitted for ql in q.lines.all()}
-        context["compared"] = submitted
-        context["comparison"] = [
-            {"line": line, "cells": [prices.get((q.pk, line.pk)) for q in submitted]} for line in rfq_lines
-        ]
-        best = [min((c.price for c in row["cells"] if c), default=None) for row in context["comparison"]]
-        for row, low in zip(context["comparison"], best, strict=True):
-            row["best"] = low
-        context["answered_ids"] = {q.supplier_id for q in quotes}
-    else:
-        own = quotes[0] if quotes else None
-        context["own_quote"] = own
-        context["comments"] = selectors.comment_list(rfq=rfq, organization=organization)
-        # Past the partnership the supplier still reads what it answered, but answers and talks no more.
-        context["partner_inactive"] = not is_active_partner(buyer=rfq.buyer, supplier=organization)
-        if context["partner_inactive"]:
-            comment_action = ""
-        elif rfq.is_open and (own is None or own.state in (QuoteState.SUBMITTED, QuoteState.DECLINED)):
-            context["quote_form"] = QuoteForm(rfq_lines=rfq_lines, quote=own)
-            context["decline_form"] = DeclineForm()
-    context["comment_action"] = comment_action
     return render(request, "cabinet/rfq_detail.html", context)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def rfq_quote(request: HttpRequest, pk: int) -> HttpResponse:
-    rfq = get_for(selectors.rfq_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.SUPPLIER)
-    require(request, "work")
+    rfq = _rfq(request, pk, kind=SUPPLIER, permission=Perm.WORK)
     form = QuoteForm(request.POST, request.FILES, rfq_lines=rfq.lines.all())
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+        show_form_errors(request, form)
         return redirect("cabinet:rfq_detail", pk=rfq.pk)
-    try:
-        services.quote_submit(
-            rfq=rfq,
-            supplier=request.organization,
-            actor=request.user,
-            prices=form.prices(),
-            lead_time_days=form.cleaned_data["lead_time_days"],
-            valid_until=form.cleaned_data["valid_until"],
-            comment=form.cleaned_data["comment"],
-            files=form.cleaned_data["files"],
-        )
-    except ValidationError as error:
-        show_service_error(request, error)
-    else:
-        messages.success(request, _("Your quote is sent."))
+    perform(
+        request,
+        services.quote_submit,
+        success=_("Your quote is sent."),
+        rfq=rfq,
+        supplier=request.organization,
+        actor=request.actor,
+        prices=form.prices(),
+        lead_time_days=form.cleaned_data["lead_time_days"],
+        valid_until=form.cleaned_data["valid_until"],
+        comment=form.cleaned_data["comment"],
+        files=form.cleaned_data["files"],
+    )
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def rfq_decline(request: HttpRequest, pk: int) -> HttpResponse:
-    rfq = get_for(selectors.rfq_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.SUPPLIER)
-    require(request, "work")
+    rfq = _rfq(request, pk, kind=SUPPLIER, permission=Perm.WORK)
     form = DeclineForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Say why you decline."))
         return redirect("cabinet:rfq_detail", pk=rfq.pk)
-    try:
-        services.quote_decline(
-            rfq=rfq, supplier=request.organization, actor=request.user, reason=form.cleaned_data["reason"]
-        )
-    except ValidationError as error:
-        show_service_error(request, error)
-    else:
-        messages.success(request, _("You declined the request."))
+    perform(
+        request,
+        services.quote_decline,
+        success=_("You declined the request."),
+        rfq=rfq,
+        supplier=request.organization,
+        actor=request.actor,
+        reason=form.cleaned_data["reason"],
+    )
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def rfq_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    rfq = get_for(selectors.rfq_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
-    try:
-        services.rfq_cancel(rfq=rfq, actor=request.user, organization=request.organization)
-        messages.success(request, _("The request is cancelled."))
-    except ValidationError as error:
-        show_service_error(request, error)
+    rfq = _rfq(request, pk, kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
+    perform(request, services.rfq_cancel, success=_("The request is cancelled."), rfq=rfq, actor=request.actor)
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def rfq_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    rfq = get_for(selectors.rfq_list(organization=request.organization), pk=pk)
-    require(request, _acting_permission(request))
-    form = CommentForm(request.POST)
+    rfq = _rfq(request, pk, permission=_acting(request))
     supplier = None
     if request.organization.pk == rfq.buyer_id:
         chosen = request.POST.get("supplier", "")
         # Not an id at all (“abc”, 10**20): no conversation is chosen, and the service says so.
         supplier = rfq.suppliers.filter(pk=int(chosen)).first() if is_id(chosen) else None
-    if form.is_valid():
-        try:
-            services.comment_add(
-                body=form.cleaned_data["body"],
-                author=request.user,
-                organization=request.organization,
-                rfq=rfq,
-                supplier=supplier,
-            )
-        except ValidationError as error:
-            show_service_error(request, error)
-    else:
-        messages.error(request, _("Write something first."))
+    _comment(request, rfq=rfq, supplier=supplier)
     suffix = f"?supplier={supplier.pk}" if supplier else ""
     return redirect(reverse("cabinet:rfq_detail", args=[rfq.pk]) + suffix)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    quote = get_for(selectors.quotes_received(organization=request.organization), pk=pk)
-    require(request, "procure")
-    try:
-        order = services.quote_accept(quote=quote, actor=request.user, organization=request.organization)
-    except ValidationError as error:
-        show_service_error(request, error)
+    quote = fetch(
+        request, Quote.objects.select_related("rfq"), kind=OrganizationKind.BUYER, permission=Perm.PROCURE, pk=pk
+    )
+    order = perform(request, services.quote_accept, quote=quote, actor=request.actor)
+    if order is None:
         return redirect("cabinet:rfq_detail", pk=quote.rfq_id)
     messages.success(
         request,
@@ -281,29 +268,23 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
 # -- orders ----------------------------------------------------------------------------------------
 
 
-class OrderListView(_CabinetTable):
+class OrderListView(TenantTableView):
     table_class = OrderTable
     filterset_class = OrderFilter
     template_name = "cabinet/order_list.html"
     export_name = "orders"
+    create_kind, create_permission = OrganizationKind.BUYER, Perm.PROCURE
 
     def scope(self, request):
         return selectors.order_list(organization=request.organization)
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["can_create"] = self.request.organization.is_buyer and _can_act(self.request)
-        return context
 
 
 order_list = OrderListView.as_view()
 
 
-@organization_required
 @require_http_methods(["GET", "POST"])
+@tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def order_create(request: HttpRequest) -> HttpResponse:
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
     suppliers = active_suppliers(buyer=request.organization)
     form = OrderForm(request.POST or None, request.FILES or None, suppliers=suppliers)
     lines = LineFormSet(request.POST or None, prefix="lines")
@@ -317,36 +298,32 @@ def order_create(request: HttpRequest) -> HttpResponse:
         elif any(row.get("price") is None for row in rows):
             form.add_error(None, _("Give a price for every line, or price them from the supplier's price list."))
             return render(request, "cabinet/order_form.html", {"form": form, "lines": lines})
-        try:
-            order = services.order_create(
-                buyer=request.organization,
-                supplier=data["supplier"],
-                channel=OrderChannel.PRICE_LIST if from_price_list else OrderChannel.WEB,
-                lines=rows,
-                actor=request.user,
-                currency=data["currency"] or None,
-                note=data["note"],
-                wanted_date=data["wanted_date"],
-                files=data["files"],
-            )
-        except ValidationError as error:
-            show_service_error(request, error, form)
-        else:
+        order = perform(
+            request,
+            services.order_create,
+            form=form,
+            buyer=request.organization,
+            supplier=data["supplier"],
+            channel=OrderChannel.PRICE_LIST if from_price_list else OrderChannel.WEB,
+            lines=rows,
+            actor=request.actor,
+            currency=data["currency"] or None,
+            note=data["note"],
+            wanted_date=data["wanted_date"],
+            files=data["files"],
+        )
+        if order is not None:
             messages.success(request, _("Order %(number)s is placed.") % {"number": order.number})
             return redirect("cabinet:order_detail", pk=order.pk)
     return render(request, "cabinet/order_form.html", {"form": form, "lines": lines})
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_for(selectors.order_detail_queryset(organization=request.organization), pk=pk)
+    order = fetch(request, Order.objects.with_details(), pk=pk)
     side = order.side_of(request.organization)
-    can_act = _can_act(request)
-    moves = services.allowed_moves(order=order, side=side) if can_act else []
-    complaints = list(
-        order.complaints.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
-    )
+    complaints = order.complaints.prefetch_related(Prefetch("lines", queryset=OrderLine.objects.order_by("position")))
     return render(
         request,
         "cabinet/order_detail.html",
@@ -354,13 +331,13 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "order": order,
             "side": side,
             "partner": order.partner_of(request.organization),
-            "moves": moves,
-            "can_act": can_act,
+            "moves": allowed_moves(order=order, side=side, actor=request.actor),
+            "can_act": can_act(request),
             "lines": list(order.lines.all()),
             "events": list(order.events.all()),
-            "documents": list(order.documents.all()),
+            "documents": list(order.documents.with_authors()),
             "comments": selectors.comment_list(order=order, organization=request.organization),
-            "complaints": complaints,
+            "complaints": list(complaints),
             "comment_form": CommentForm(),
             "document_form": DocumentForm(),
             "is_order_buyer": side == BUYER,
@@ -368,101 +345,91 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def order_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_for(selectors.order_list(organization=request.organization), pk=pk)
-    require(request, _acting_permission(request))
+    order = _order(request, pk, permission=_acting(request))
     form = TransitionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a move."))
         return redirect("cabinet:order_detail", pk=order.pk)
-    try:
-        order = services.order_transition(
-            order=order,
-            to=form.cleaned_data["to"],
-            actor=request.user,
-            organization=request.organization,
-            comment=form.cleaned_data["comment"],
-        )
-    except ValidationError as error:
-        show_service_error(request, error)
-    else:
+    moved = perform(
+        request,
+        services.order_transition,
+        order=order,
+        to=form.cleaned_data["to"],
+        actor=request.actor,
+        comment=form.cleaned_data["comment"],
+    )
+    if moved is not None:
         messages.success(
             request,
-            _("Order %(number)s is now “%(state)s”.") % {"number": order.number, "state": order.get_state_display()},
+            _("Order %(number)s is now “%(state)s”.") % {"number": moved.number, "state": moved.get_state_display()},
         )
     return redirect("cabinet:order_detail", pk=order.pk)
 
 
-@organization_required
-@require_POST
-def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_for(selectors.order_list(organization=request.organization), pk=pk)
-    require(request, _acting_permission(request))
+def _comment(request: HttpRequest, **thread) -> None:
     form = CommentForm(request.POST)
     if form.is_valid():
-        try:
-            services.comment_add(
-                body=form.cleaned_data["body"], author=request.user, organization=request.organization, order=order
-            )
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(request, services.comment_add, body=form.cleaned_data["body"], actor=request.actor, **thread)
     else:
         messages.error(request, _("Write something first."))
+
+
+@require_POST
+@tenant_view()
+def order_comment(request: HttpRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk, permission=_acting(request))
+    _comment(request, order=order)
     return redirect("cabinet:order_detail", pk=order.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def order_documents(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_for(selectors.order_list(organization=request.organization), pk=pk)
-    require(request, _acting_permission(request))
+    order = _order(request, pk, permission=_acting(request))
     form = DocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file."))
-        return redirect("cabinet:order_detail", pk=order.pk)
-    try:
-        services.documents_attach(
-            uploads=form.cleaned_data["files"], organization=request.organization, actor=request.user, order=order
-        )
-    except ValidationError as error:
-        show_service_error(request, error)
     else:
-        messages.success(request, _("Attached."))
+        perform(
+            request,
+            services.documents_attach,
+            success=_("Attached."),
+            uploads=form.cleaned_data["files"],
+            actor=request.actor,
+            order=order,
+        )
     return redirect("cabinet:order_detail", pk=order.pk)
 
 
 # -- complaints ------------------------------------------------------------------------------------
 
 
-@organization_required
 @require_http_methods(["GET", "POST"])
+@tenant_view()
 def complaint_create(request: HttpRequest, pk: int) -> HttpResponse:
-    order = get_for(selectors.order_list(organization=request.organization), pk=pk)
-    if order.side_of(request.organization) != BUYER:
-        require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
+    order = _order(request, pk, kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
     form = ComplaintForm(request.POST or None, request.FILES or None, order=order)
     if request.method == "POST" and form.is_valid():
-        try:
-            complaint = services.complaint_open(
-                order=order,
-                reason=form.cleaned_data["reason"],
-                lines=form.cleaned_data["lines"],
-                files=form.cleaned_data["files"],
-                actor=request.user,
-                organization=request.organization,
-            )
-        except ValidationError as error:
-            show_service_error(request, error, form)
-        else:
-            messages.success(request, _("The complaint is sent to %(supplier)s.") % {"supplier": order.supplier.name})
+        complaint = perform(
+            request,
+            services.complaint_open,
+            form=form,
+            success=_("The complaint is sent to %(supplier)s.") % {"supplier": order.supplier.name},
+            order=order,
+            reason=form.cleaned_data["reason"],
+            lines=form.cleaned_data["lines"],
+            files=form.cleaned_data["files"],
+            actor=request.actor,
+        )
+        if complaint is not None:
             return redirect("cabinet:complaint_detail", pk=complaint.pk)
     return render(request, "cabinet/complaint_form.html", {"form": form, "order": order})
 
 
-class ComplaintListView(_CabinetTable):
+class ComplaintListView(TenantTableView):
     table_class = ComplaintTable
     filterset_class = ComplaintFilter
     template_name = "cabinet/complaint_list.html"
@@ -475,153 +442,132 @@ class ComplaintListView(_CabinetTable):
 complaint_list = ComplaintListView.as_view()
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_for(
-        selectors.complaint_list(organization=request.organization).prefetch_related("lines", "documents"), pk=pk
+    complaint = fetch(
+        request,
+        Complaint.objects.select_related("order", "buyer", "supplier", "opened_by", "opened_by_key").prefetch_related(
+            "lines", Prefetch("documents", queryset=Document.objects.with_authors())
+        ),
+        pk=pk,
     )
     is_buyer = request.organization.pk == complaint.buyer_id
-    can_act = _can_act(request) and not complaint.is_resolved
+    may_act = can_act(request) and not complaint.is_resolved
+    answer_form = ComplaintAnswerForm(initial={"answer": complaint.answer}) if may_act and not is_buyer else None
     return render(
         request,
         "cabinet/complaint_detail.html",
         {
             "complaint": complaint,
             "is_complaint_buyer": is_buyer,
-            "answer_form": ComplaintAnswerForm(initial={"answer": complaint.answer})
-            if can_act and not is_buyer
-            else None,
-            "resolve_form": ComplaintResolveForm() if can_act and is_buyer else None,
+            "answer_form": answer_form,
+            "resolve_form": ComplaintResolveForm() if may_act and is_buyer else None,
         },
     )
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_for(selectors.complaint_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.SUPPLIER)
-    require(request, "work")
+    complaint = _complaint(request, pk, kind=SUPPLIER, permission=Perm.WORK)
     form = ComplaintAnswerForm(request.POST)
     if form.is_valid():
-        try:
-            services.complaint_answer(
-                complaint=complaint,
-                answer=form.cleaned_data["answer"],
-                actor=request.user,
-                organization=request.organization,
-            )
-            messages.success(request, _("Your answer is sent."))
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.complaint_answer,
+            success=_("Your answer is sent."),
+            complaint=complaint,
+            answer=form.cleaned_data["answer"],
+            actor=request.actor,
+        )
     else:
         messages.error(request, _("Write your answer."))
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
-    complaint = get_for(selectors.complaint_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
+    complaint = _complaint(request, pk, kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
     form = ComplaintResolveForm(request.POST)
     if form.is_valid():
-        try:
-            services.complaint_resolve(
-                complaint=complaint,
-                resolution=form.cleaned_data["resolution"],
-                comment=form.cleaned_data["comment"],
-                compensation=form.cleaned_data["compensation"],
-                actor=request.user,
-                organization=request.organization,
-            )
-            messages.success(request, _("The complaint is resolved."))
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.complaint_resolve,
+            success=_("The complaint is resolved."),
+            complaint=complaint,
+            resolution=form.cleaned_data["resolution"],
+            comment=form.cleaned_data["comment"],
+            compensation=form.cleaned_data["compensation"],
+            actor=request.actor,
+        )
     else:
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+        show_form_errors(request, form)
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
 
 
 # -- proposals -------------------------------------------------------------------------------------
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def proposal_list(request: HttpRequest) -> HttpResponse:
     organization = request.organization
     proposals = selectors.proposal_list(organization=organization)[:200]
-    can_act = _can_act(request)
+    may_act = can_act(request)
     form = None
-    if organization.is_supplier and can_act:
+    if organization.is_supplier and may_act:
         form = ProposalForm(buyers=active_buyers(supplier=organization))
-    return render(request, "cabinet/proposal_list.html", {"proposals": proposals, "form": form, "can_act": can_act})
+    return render(request, "cabinet/proposal_list.html", {"proposals": proposals, "form": form, "can_act": may_act})
 
 
-@organization_required
 @require_POST
+@tenant_view(kind=SUPPLIER, permission=Perm.WORK)
 def proposal_create(request: HttpRequest) -> HttpResponse:
-    require_kind(request, OrganizationKind.SUPPLIER)
-    require(request, "work")
     form = ProposalForm(request.POST, buyers=active_buyers(supplier=request.organization))
     if form.is_valid():
         data = form.cleaned_data
-        try:
-            services.proposal_create(
-                supplier=request.organization,
-                buyer=data["buyer"],
-                actor=request.user,
-                kind=data["kind"],
-                sku=data["sku"],
-                name=data["name"],
-                unit=data["unit"],
-                price=data["price"],
-                currency=data["currency"],
-                comment=data["comment"],
-            )
-            messages.success(request, _("Your proposal is sent to %(buyer)s.") % {"buyer": data["buyer"].name})
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.proposal_create,
+            success=_("Your proposal is sent to %(buyer)s.") % {"buyer": data["buyer"].name},
+            supplier=request.organization,
+            actor=request.actor,
+            **{k: data[k] for k in ("buyer", "kind", "sku", "name", "unit", "price", "currency", "comment")},
+        )
     else:
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+        show_form_errors(request, form)
     return redirect("cabinet:proposal_list")
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
-    proposal = get_for(selectors.proposal_list(organization=request.organization), pk=pk)
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "procure")
+    proposal = fetch(request, Proposal.objects.all(), kind=OrganizationKind.BUYER, permission=Perm.PROCURE, pk=pk)
     form = ProposalDecisionForm(request.POST)
     if form.is_valid():
-        try:
-            services.proposal_decide(
-                proposal=proposal,
-                accept=form.cleaned_data["decision"] == "accept",
-                comment=form.cleaned_data["comment"],
-                actor=request.user,
-                organization=request.organization,
-            )
-            messages.success(request, _("Your decision is recorded."))
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.proposal_decide,
+            success=_("Your decision is recorded."),
+            proposal=proposal,
+            accept=form.cleaned_data["decision"] == "accept",
+            comment=form.cleaned_data["comment"],
+            actor=request.actor,
+        )
     else:
         messages.error(request, _("Choose to accept or decline."))
     return redirect("cabinet:proposal_list")
 
 
-# -- documents and inbox ---------------------------------------------------------------------------
+# -- documents -------------------------------------------------------------------------------------
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def document_download(request: HttpRequest, pk: int) -> HttpResponse:
-    document = get_for(selectors.document_list(organization=request.organization), pk=pk)
+    document = fetch(request, Document.objects.all(), pk=pk)
     try:
         handle = document.file.open("rb")
     except (FileNotFoundError, OSError):
@@ -632,25 +578,3 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@organization_required
-@require_GET
-def inbox(request: HttpRequest) -> HttpResponse:
-    items = selectors.notification_list(user=request.user, organization=request.organization)[:100]
-    return render(request, "cabinet/inbox.html", {"items": items})
-
-
-@organization_required
-@require_GET
-def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_for(selectors.notification_list(user=request.user, organization=request.organization), pk=pk)
-    services.notification_read(notification=notification)
-    return redirect(notification.url or "cabinet:inbox")
-
-
-@organization_required
-@require_POST
-def inbox_read_all(request: HttpRequest) -> HttpResponse:
-    services.notifications_read_all(user=request.user, organization=request.organization)
-    return redirect("cabinet:inbox")

@@ -45,8 +45,14 @@ class Actor:
 
     @classmethod
     def system(cls, organization: Organization | None = None) -> Actor:
-        """The site itself (the auction clock, demo data, an operator command)."""
+        """The site itself (the auction clock, demo data, an operator command), acting for
+        ``organization`` when it does something on one side's behalf."""
         return cls(organization=organization)
+
+    @classmethod
+    def recorded(cls, *, user: User | None, api_key: ApiKey | None = None, organization=None) -> Actor:
+        """Who a stored row says acted (its person and API key columns), to name them again."""
+        return cls(organization=organization, user=user, api_key=api_key)
 
     @property
     def via_api(self) -> bool:
@@ -70,6 +76,13 @@ class Actor:
             return _("API key “%(name)s”") % {"name": self.api_key.name}
         return _("the system")
 
+    def acts_for(self, organization: Organization) -> bool:
+        """Whether this actor may act on ``organization``'s behalf: its own person or key, or the
+        site itself (which acts for whoever it was told to)."""
+        if self.organization is None:
+            return self.is_system
+        return self.organization.pk == organization.pk
+
     def can(self, permission) -> bool:
         """Whether this actor holds ``permission`` in its organization (API keys act as the
         organization's admin; the system may do anything)."""
@@ -84,3 +97,11 @@ class Actor:
 
     def __str__(self) -> str:
         return self.display_name
+
+
+def recorded_name(person: User | None, api_key: ApiKey | None = None, *, via_api: bool = False) -> str:
+    """How a stored row names who acted: the person, or the key's name for API calls ("API" for a
+    row older than its key column); empty for the site itself, whose rows need no author."""
+    if person is None and api_key is None:
+        return _("API") if via_api else ""
+    return Actor.recorded(user=person, api_key=api_key).display_name

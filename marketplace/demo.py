@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import services
+from .actors import Actor
 from .models import Membership, Organization, OrganizationKind, Partnership, PartnershipStatus, Role, User
 
 DEMO_PASSWORD = "demo-pass-2026"
@@ -147,15 +148,17 @@ def seed() -> DemoWorld:
             if index % 6 == 4 and b == home:
                 status = ONBOARDING[(index // 6) % len(ONBOARDING)]
                 partnership = services.partnership_apply(
-                    supplier=supplier, buyer=buyer, actor=None, message=f"{name}: {category}"
+                    supplier=supplier, buyer=buyer, actor=Actor.system(supplier), message=f"{name}: {category}"
                 )
                 for step in (
                     ONBOARDING[1 : ONBOARDING.index(status) + 1]
                     if status != PartnershipStatus.REJECTED
                     else [PartnershipStatus.REJECTED]
                 ):
-                    services.partnership_move(partnership=partnership, to=step, actor=None, note="demo")
+                    services.partnership_move(partnership=partnership, to=step, actor=Actor.system(buyer), note="demo")
             else:
                 since = today - dt.timedelta(days=world.rng.randint(60, 5 * 365))
-                services.partnership_connect(buyer=buyer, supplier=supplier, since=since, categories=[category])
+                services.partnership_connect(
+                    buyer=buyer, supplier=supplier, since=since, categories=[category], actor=Actor.system(buyer)
+                )
     return world

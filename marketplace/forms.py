@@ -12,6 +12,7 @@ from .models import (
     ReviewTeam,
     Role,
 )
+from .money import clean_currency
 
 
 def show_service_error(request, error: ValidationError, form=None, *, on_form: bool = False) -> None:
@@ -25,6 +26,43 @@ def show_service_error(request, error: ValidationError, form=None, *, on_form: b
     else:
         for text in error.messages:
             messages.error(request, text)
+
+
+def perform(request, service, /, *, success: str = "", form=None, **arguments):
+    """Call ``service(**arguments)`` for a view: flash ``success`` when it goes through, or show its
+    refusal with ``show_service_error`` (on ``form`` when given). Returns what the service returned,
+    or None when it refused."""
+    try:
+        result = service(**arguments)
+    except ValidationError as error:
+        show_service_error(request, error, form)
+        return None
+    if success:
+        messages.success(request, success)
+    return result
+
+
+def show_form_errors(request, form) -> None:
+    """A form posted from a page that redirects back: each error as a message, after its label."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        text = " ".join(errors)
+        messages.error(request, f"{label}: {text}" if label else text)
+
+
+class CurrencyField(forms.CharField):
+    """An ISO 4217 code (``marketplace.money``), upper-cased: « rub » is stored as RUB, «РУБ» refused."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("min_length", 3)
+        kwargs.setdefault("initial", "RUB")
+        kwargs.setdefault("label", _("Currency"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return value if value in self.empty_values else clean_currency(value)
 
 
 class OrganizationCreateForm(forms.Form):

@@ -6,8 +6,8 @@ from .tenancy import resolve_membership
 
 
 class ActiveOrganizationMiddleware:
-    """Sets ``request.membership``, ``request.organization`` and ``request.role`` for the session's
-    active organization (pretix's control middleware, in small)."""
+    """Sets ``request.membership``, ``request.organization``, ``request.role`` and ``request.actor``
+    for the session's active organization (pretix's control middleware, in small)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -23,11 +23,14 @@ class ActiveOrganizationMiddleware:
         return self.get_response(request)
 
 
-def _actor(request, membership) -> Actor:
+def _actor(request, membership) -> Actor | None:
+    """The person acting in this session; None for an anonymous visitor (an Actor with neither a
+    person nor a key would be the system itself, which may do anything)."""
     if membership is not None:  # request.user is the membership's user, already loaded
         return Actor(organization=membership.organization, user=request.user, role=membership.role)
-    user = request.user if request.user.is_authenticated else None
-    return Actor(organization=None, user=user)
+    if not request.user.is_authenticated:
+        return None
+    return Actor(organization=None, user=request.user)
 
 
 def _remember_language(request) -> None:

@@ -11,7 +11,10 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
+
+from .statemachine import Move, StateMachine
 
 
 class UserManager(BaseUserManager):
@@ -125,6 +128,15 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
 }
 
 
+# What a person needs to act on a side's business (and so to hear about it).
+ACTING_PERMISSION: dict[str, Perm] = {OrganizationKind.BUYER: Perm.PROCURE, OrganizationKind.SUPPLIER: Perm.WORK}
+
+
+def acting_permission(organization_kind: str) -> Perm:
+    """``Perm.PROCURE`` for a buyer, ``Perm.WORK`` for a supplier."""
+    return ACTING_PERMISSION[organization_kind]
+
+
 def role_can(role: str, organization_kind: str, permission: Perm | str) -> bool:
     permission = Perm(permission)  # an unknown name raises ValueError
     if role == Role.MEMBER and organization_kind == OrganizationKind.SUPPLIER:
@@ -178,15 +190,48 @@ class PartnershipStatus(models.TextChoices):
     REJECTED = "rejected", _("Rejected")
 
 
-# The onboarding pipeline as data: status -> the statuses it may move to.
-ONBOARDING_PIPELINE: dict[str, tuple[str, ...]] = {
-    PartnershipStatus.APPLIED: (PartnershipStatus.BUSINESS_REVIEW, PartnershipStatus.REJECTED),
-    PartnershipStatus.BUSINESS_REVIEW: (PartnershipStatus.TECHNICAL_REVIEW, PartnershipStatus.REJECTED),
-    PartnershipStatus.TECHNICAL_REVIEW: (PartnershipStatus.INTEGRATION, PartnershipStatus.REJECTED),
-    PartnershipStatus.INTEGRATION: (PartnershipStatus.ACTIVE, PartnershipStatus.REJECTED),
-    PartnershipStatus.ACTIVE: (PartnershipStatus.REJECTED,),
-    PartnershipStatus.REJECTED: (PartnershipStatus.APPLIED,),
-}
+class OnboardingMachine(StateMachine):
+    """The buyer's words for a refused onboarding step: the allowed statuses by their labels."""
+
+    def refusal_message(self, obj, *, state, to, side, allowed, reason) -> str:
+        if reason:
+            return reason
+        labels = ", ".join(self.label(m.target) for m in allowed) or gettext_now("none")
+        return gettext_now("A partnership in “%(status)s” cannot move to “%(to)s”. Allowed now: %(allowed)s.") % {
+            "status": self.label(state),
+            "to": to,
+            "allowed": labels,
+        }
+
+
+def _step(source: str, target: str) -> Move:
+    return Move(
+        source,
+        target,
+        side=OrganizationKind.BUYER,
+        label=PartnershipStatus(target).label,
+        permission=Perm.MANAGE_PARTNERS,
+    )
+
+
+# The onboarding pipeline as data: the buyer's people who manage partners record each step.
+ONBOARDING_PIPELINE = OnboardingMachine(
+    [
+        _step(PartnershipStatus.APPLIED, PartnershipStatus.BUSINESS_REVIEW),
+        _step(PartnershipStatus.APPLIED, PartnershipStatus.REJECTED),
+        _step(PartnershipStatus.BUSINESS_REVIEW, PartnershipStatus.TECHNICAL_REVIEW),
+        _step(PartnershipStatus.BUSINESS_REVIEW, PartnershipStatus.REJECTED),
+        _step(PartnershipStatus.TECHNICAL_REVIEW, PartnershipStatus.INTEGRATION),
+        _step(PartnershipStatus.TECHNICAL_REVIEW, PartnershipStatus.REJECTED),
+        _step(PartnershipStatus.INTEGRATION, PartnershipStatus.ACTIVE),
+        _step(PartnershipStatus.INTEGRATION, PartnershipStatus.REJECTED),
+        _step(PartnershipStatus.ACTIVE, PartnershipStatus.REJECTED),
+        _step(PartnershipStatus.REJECTED, PartnershipStatus.APPLIED),
+    ],
+    states=PartnershipStatus,
+    name="onboarding",
+    field="status",
+)
 
 
 class ReviewTeam(models.TextChoices):
@@ -200,12 +245,21 @@ class ReviewTeam(models.TextChoices):
 
 class TwoSidedQuerySet(models.QuerySet):
     """For models between a buyer and a supplier (orders, requests, complaints, partnerships,
-    auctions...): the one spelling of "rows this organization is a side of"."""
+    auctions...): the one spelling of "rows this organization is a side of". A model whose sides
+    sit elsewhere names them (``buyer_field = "rfq__buyer"``); one with a subtler rule overrides
+    ``visible_to`` and keeps its name, so that selectors, ``tenancy.fetch`` and the API all ask it."""
+
+    buyer_field = "buyer"
+    supplier_field = "supplier"
 
     def visible_to(self, organization: Organization | None):
-        if organization is None:
+        if organization is None or organization.pk is None:
             return self.none()
-        return self.filter(Q(buyer=organization) | Q(supplier=organization))
+        return self.filter(self.sides(organization))
+
+    def sides(self, organization: Organization) -> Q:
+        """Rows where ``organization`` is the buyer or the supplier."""
+        return Q(**{self.buyer_field: organization}) | Q(**{self.supplier_field: organization})
 
 
 class PartnershipQuerySet(TwoSidedQuerySet):
@@ -243,7 +297,8 @@ class Partnership(models.Model):
         return self.status == PartnershipStatus.ACTIVE
 
     def allowed_moves(self) -> tuple[str, ...]:
-        return ONBOARDING_PIPELINE.get(self.status, ())
+        """The statuses the onboarding pipeline lets this partnership move to now."""
+        return tuple(ONBOARDING_PIPELINE.targets(self.status))
 
 
 class PartnershipEvent(models.Model):

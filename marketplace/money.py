@@ -72,6 +72,14 @@ class CurrencyValidator:
 validate_currency = CurrencyValidator()
 
 
+def clean_currency(value: object) -> str:
+    """What a form, a serializer or a service stores for a currency someone typed: the code trimmed
+    and upper-cased (" eur " → "EUR"), or the validator's ``ValidationError``."""
+    code = str(value if value is not None else "").strip().upper()
+    validate_currency(code)
+    return code
+
+
 def _quantize(value: Decimal | int | str, places: int) -> Decimal:
     return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 

@@ -24,12 +24,9 @@ from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
-from .models import Membership, Notification, Organization, Perm, User
+from .models import ACTING_PERMISSION, Membership, Notification, Organization, Perm, User
 
 logger = logging.getLogger(__name__)
-
-# Who on each side needs to hear about business: people who can act on it.
-ACTING_PERMISSION = {"buyer": Perm.PROCURE, "supplier": Perm.WORK}
 
 
 @dataclass(frozen=True)

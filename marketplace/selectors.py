@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import ApiKey, Invitation, Membership, Organization, Partnership, PartnershipStatus
+from .models import ApiKey, Invitation, Membership, Notification, Organization, Partnership, PartnershipStatus
 
 
 def partnership_list(*, organization: Organization) -> QuerySet[Partnership]:
@@ -10,10 +10,6 @@ def partnership_list(*, organization: Organization) -> QuerySet[Partnership]:
     return (
         Partnership.objects.visible_to(organization).select_related("buyer", "supplier").prefetch_related("categories")
     )
-
-
-def partnership_get(*, organization: Organization, pk) -> Partnership | None:
-    return partnership_list(organization=organization).filter(pk=pk).first()
 
 
 def active_suppliers(*, buyer: Organization) -> QuerySet[Organization]:
@@ -48,3 +44,12 @@ def api_key_list(*, organization: Organization) -> QuerySet[ApiKey]:
 
 def invitation_list(*, buyer: Organization) -> QuerySet[Invitation]:
     return buyer.invitations.select_related("invited_by", "supplier")
+
+
+def notification_list(*, user, organization: Organization) -> QuerySet[Notification]:
+    """A person's inbox in one organization, newest first."""
+    return Notification.objects.filter(user=user, organization=organization)
+
+
+def unread_count(*, user, organization: Organization) -> int:
+    return notification_list(user=user, organization=organization).filter(read_at__isnull=True).count()

@@ -19,12 +19,15 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from .actors import Actor
 from .models import (
     BUYER_ONLY_ROLES,
+    ONBOARDING_PIPELINE,
     ApiKey,
     Category,
     Invitation,
     Membership,
+    Notification,
     Organization,
     OrganizationKind,
     Partnership,
@@ -132,15 +135,18 @@ def _check_pair(buyer: Organization, supplier: Organization) -> None:
         raise ValidationError({"supplier": _("“%(org)s” is not a supplier organization.") % {"org": supplier.slug}})
 
 
-def _record(partnership: Partnership, *, from_status: str, actor: User | None, team: str = "", note: str = "") -> None:
+def _record(partnership: Partnership, *, from_status: str, actor: Actor, team: str = "", note: str = "") -> None:
     PartnershipEvent.objects.create(
         partnership=partnership,
         from_status=from_status,
         to_status=partnership.status,
-        actor=actor,
+        actor=actor.person,
         team=team,
         note=note,
     )
+
+
+SYSTEM = Actor.system()  # operators' commands, the bench and other callers that name nobody
 
 
 @transaction.atomic
@@ -150,7 +156,7 @@ def partnership_connect(
     supplier: Organization,
     since: dt.date | None = None,
     categories: Iterable[str] = (),
-    actor: User | None = None,
+    actor: Actor = SYSTEM,
     note: str = "",
 ) -> Partnership:
     """An active partnership, as if onboarding had finished (operators, invitations, the demo)."""
@@ -171,11 +177,11 @@ def partnership_connect(
 
 
 @transaction.atomic
-def partnership_apply(
-    *, supplier: Organization, buyer: Organization, actor: User | None, message: str = ""
-) -> Partnership:
+def partnership_apply(*, supplier: Organization, buyer: Organization, actor: Actor, message: str = "") -> Partnership:
     """A supplier asks a buyer to work with it; the buyer's pipeline starts at "applied"."""
     _check_pair(buyer, supplier)
+    if not actor.acts_for(supplier):
+        raise ValidationError(_("Only the supplier's own people apply for it."))
     existing = Partnership.objects.filter(buyer=buyer, supplier=supplier).first()
     if existing and existing.status != PartnershipStatus.REJECTED:
         raise ValidationError(_("You already have a partnership with this buyer."))
@@ -192,18 +198,12 @@ def partnership_apply(
 
 
 @transaction.atomic
-def partnership_move(
-    *, partnership: Partnership, to: str, actor: User | None, team: str = "", note: str = ""
-) -> Partnership:
-    """One step of the onboarding pipeline, as the buyer records it."""
-    partnership = Partnership.objects.select_for_update().get(pk=partnership.pk)
-    allowed = partnership.allowed_moves()
-    if to not in allowed:
-        labels = ", ".join(str(PartnershipStatus(s).label) for s in allowed) or _("none")
-        raise ValidationError(
-            _("A partnership in “%(status)s” cannot move to “%(to)s”. Allowed now: %(allowed)s.")
-            % {"status": partnership.get_status_display(), "to": to, "allowed": labels}
-        )
+def partnership_move(*, partnership: Partnership, to: str, actor: Actor, team: str = "", note: str = "") -> Partnership:
+    """One step of the onboarding pipeline (``ONBOARDING_PIPELINE``), as the buyer records it."""
+    partnership = Partnership.objects.select_for_update().select_related("buyer").get(pk=partnership.pk)
+    if not actor.acts_for(partnership.buyer):
+        raise ValidationError(_("Only the buyer records its onboarding steps."))
+    ONBOARDING_PIPELINE.check(partnership, to=to, side=OrganizationKind.BUYER, actor=actor)
     previous = partnership.status
     partnership.status = to
     if to == PartnershipStatus.ACTIVE and partnership.active_since is None:
@@ -228,13 +228,15 @@ def invitation_create(
     buyer: Organization,
     email: str,
     supplier_name: str,
-    invited_by: User | None,
+    actor: Actor,
     categories: Iterable[Category] = (),
     request=None,
 ) -> tuple[Invitation, str]:
     """Stores the invitation and mails its link; returns it with the raw token (never stored)."""
     if not buyer.is_buyer:
         raise ValidationError(_("Only buyer organizations invite suppliers."))
+    if not actor.acts_for(buyer):
+        raise ValidationError(_("Only the buyer's own people invite its suppliers."))
     email = email.strip().lower()
     validate_email(email)
     token = secrets.token_urlsafe(32)
@@ -243,7 +245,7 @@ def invitation_create(
         email=email,
         supplier_name=supplier_name.strip(),
         token_hash=Invitation.hash_token(token),
-        invited_by=invited_by,
+        invited_by=actor.person,
         expires_at=timezone.now() + INVITATION_TTL,
     )
     invitation.categories.set(categories)
@@ -287,7 +289,7 @@ def invitation_accept(
         buyer=invitation.buyer,
         supplier=supplier,
         categories=[c.name for c in invitation.categories.all()],
-        actor=user,
+        actor=Actor.of_user(user, supplier),
         note=_("Accepted the invitation sent to %(email)s.") % {"email": invitation.email},
     )
     invitation.accepted_at = timezone.now()
@@ -302,14 +304,17 @@ def invitation_by_token(token: str) -> Invitation | None:
 
 
 @transaction.atomic
-def api_key_issue(*, organization: Organization, name: str = "", created_by: User | None = None) -> tuple[ApiKey, str]:
+def api_key_issue(*, organization: Organization, name: str = "", actor: Actor = SYSTEM) -> tuple[ApiKey, str]:
+    """A new key of ``organization``, issued by ``actor`` (its admin, or an operator's command)."""
+    if not actor.acts_for(organization):
+        raise ValidationError(_("Only the organization's own people issue its keys."))
     key, lookup, key_hash = ApiKey.generate()
     api_key = ApiKey(
         organization=organization,
         name=(name or "").strip() or _("API key"),
         lookup=lookup,
         key_hash=key_hash,
-        created_by=created_by,
+        created_by=actor.person,
     )
     api_key.full_clean()
     api_key.save()
@@ -337,3 +342,19 @@ def api_key_authenticate(key: str) -> ApiKey | None:
         ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+# -- inbox -----------------------------------------------------------------------------------------
+
+
+def notification_read(*, notification: Notification) -> Notification:
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, user: User, organization: Organization) -> int:
+    return Notification.objects.filter(user=user, organization=organization, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -4,6 +4,15 @@ from django.utils.translation import gettext_lazy as _
 from .models import Partnership
 
 
+class TenantTable(tables.Table):
+    """A table that knows whose page it is on (``TenantTableView`` passes ``organization``), for
+    columns that read differently from each side."""
+
+    def __init__(self, *args, organization=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization = organization
+
+
 class PartnershipTable(tables.Table):
     supplier = tables.Column(verbose_name=_("Supplier"), linkify=("partners:detail", {"pk": tables.A("pk")}))
     status = tables.Column(verbose_name=_("Status"))

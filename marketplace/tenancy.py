@@ -17,7 +17,8 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
-from .models import Membership, Organization, Perm
+from .models import Membership, Organization, Perm, acting_permission
+from .tables import TenantTable
 
 SESSION_KEY = "active_organization_id"
 
@@ -52,10 +53,33 @@ def switch_organization(request: HttpRequest, organization_id: int) -> Membershi
 
 
 def require(request: HttpRequest, permission: Perm | str) -> None:
-    """403 unless the active role grants ``permission`` (see ROLE_PERMISSIONS)."""
-    membership: Membership | None = getattr(request, "membership", None)
-    if membership is None or not membership.can(permission):
+    """403 unless whoever acts in this request (the session's member, or an API key) holds
+    ``permission`` (see ``ROLE_PERMISSIONS``)."""
+    permission = Perm(permission)  # a misspelt name raises instead of answering 403 to everyone
+    actor = getattr(request, "actor", None)
+    if actor is not None and actor.organization is not None:
+        allowed = actor.can(permission)
+    else:
+        membership: Membership | None = getattr(request, "membership", None)
+        allowed = membership is not None and membership.can(permission)
+    if not allowed:
         raise PermissionDenied(_("Your role in this organization does not allow this."))
+
+
+def can(request: HttpRequest, permission: Perm | str) -> bool:
+    """``require`` as a question, for showing or hiding a button."""
+    try:
+        require(request, permission)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def can_act(request: HttpRequest) -> bool:
+    """Whether the active role may act on its side's business (procure for a buyer, work for a
+    supplier)."""
+    organization = getattr(request, "organization", None)
+    return organization is not None and can(request, acting_permission(organization.kind))
 
 
 def require_kind(request: HttpRequest, kind: str) -> None:
@@ -85,16 +109,26 @@ def get_for(queryset: QuerySet, **lookup) -> Model:
     return obj
 
 
-def fetch(request: HttpRequest, queryset: QuerySet, *, permission: Perm | str | None = None, **lookup) -> Model:
+def fetch(
+    request: HttpRequest,
+    queryset: QuerySet,
+    *,
+    kind: str | None = None,
+    permission: Perm | str | None = None,
+    **lookup,
+) -> Model:
     """The one way a view gets a tenant object: 404 when the active organization may not see it
-    (``queryset`` is scoped here through its ``visible_to`` when it has one), then 403 when its role
-    may not do this. Always in that order, so a foreign id never learns more than "not found"."""
+    (``queryset`` is scoped here through its ``visible_to`` when it has one; a queryset without one
+    must come scoped), then 403 when the organization is not of ``kind`` or its role may not do
+    ``permission``. Always in that order, so a foreign id never learns more than "not found"."""
     organization = getattr(request, "organization", None)
     if hasattr(queryset, "visible_to"):
         queryset = queryset.visible_to(organization)
     elif organization is None:
         queryset = queryset.none()
     obj = get_for(queryset, **lookup)
+    if kind is not None:
+        require_kind(request, kind)
     if permission is not None:
         require(request, permission)
     return obj
@@ -104,8 +138,9 @@ def tenant_view(*, kind: str | None = None, permission: Perm | str | None = None
     """For function views, what ``TenantTableView`` declares for lists: login, an active
     organization, then the organization kind and the role's permission (403 otherwise).
 
-    Views that fetch one object should leave ``permission`` to ``fetch`` so that a foreign id answers
-    404 before the role is looked at."""
+    Views that fetch one object leave ``kind`` and ``permission`` to ``fetch`` so that a foreign id
+    answers 404 before the organization or its role is looked at. It goes under the method
+    decorator (``@require_POST`` first), so that a wrong method is a 405 whoever asks."""
     if permission is not None:
         Perm(permission)  # a misspelt name fails at import, not as a silent 403
 
@@ -127,14 +162,19 @@ def tenant_view(*, kind: str | None = None, permission: Perm | str | None = None
 class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
     """Base of every list page: scope to the organization first, filter second, export on demand.
 
-    Subclasses set ``table_class``, ``filterset_class``, ``template_name``, optionally
-    ``required_kind`` / ``required_permission``, and implement ``scope(request)``.
+    Subclasses set ``table_class``, ``filterset_class``, ``template_name``, ``export_name``,
+    optionally ``required_kind`` / ``required_permission`` (403 otherwise) and ``create_kind`` /
+    ``create_permission`` (who sees the page's "new" button: ``can_create`` in the context), and
+    implement ``scope(request)``. A ``marketplace.tables.TenantTable`` is told the organization.
     """
 
     required_kind: str | None = None
-    required_permission: str | None = None
+    required_permission: Perm | None = None
+    create_kind: str | None = None
+    create_permission: Perm | None = None
     paginate_by = 25
     export_formats = ("csv", "xlsx")
+    export_name = "export"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -158,7 +198,18 @@ class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
         kwargs["request"] = self.request
         return kwargs
 
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        if issubclass(self.table_class, TenantTable):
+            kwargs["organization"] = self.request.organization
+        return kwargs
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_create"] = self.create_permission is not None and (
+            self.create_kind in (None, self.request.organization.kind) and can(self.request, self.create_permission)
+        )
+        return context
+
     def get_export_filename(self, export_format):
         return f"{self.export_name}.{export_format}"
-
-    export_name = "export"

@@ -25,18 +25,14 @@ from .forms import (
     OrganizationForm,
     PartnershipCategoriesForm,
     PartnershipMoveForm,
+    show_form_errors,
     show_service_error,
 )
-from .models import Membership, OrganizationKind, PartnershipStatus, Role, User
+from .models import Membership, OrganizationKind, Partnership, PartnershipStatus, Perm, Role, User
 from .tables import BuyerPartnershipTable, PartnershipTable
-from .tenancy import (
-    TenantTableView,
-    get_for,
-    organization_required,
-    require,
-    require_kind,
-    switch_organization,
-)
+from .tenancy import TenantTableView, can, fetch, require, switch_organization, tenant_view
+
+BUYER, SUPPLIER = OrganizationKind.BUYER, OrganizationKind.SUPPLIER
 
 
 @require_GET
@@ -83,14 +79,14 @@ def organization_switch(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@organization_required
 @require_http_methods(["GET", "POST"])
+@tenant_view()
 def organization_settings(request: HttpRequest) -> HttpResponse:
     organization = request.organization
-    can_manage = request.membership.can("manage_org")
+    can_manage = can(request, Perm.MANAGE_ORG)
     form = OrganizationForm(request.POST or None, instance=organization)
     if request.method == "POST":
-        require(request, "manage_org")
+        require(request, Perm.MANAGE_ORG)
         if form.is_valid():
             form.save()
             messages.success(request, _("Saved."))
@@ -101,7 +97,7 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "can_manage": can_manage,
-            "can_manage_keys": request.membership.can("manage_keys"),
+            "can_manage_keys": can(request, Perm.MANAGE_KEYS),
             "members": selectors.member_list(organization=organization),
             "member_form": MemberAddForm(organization=organization),
             "role_choices": MemberAddForm(organization=organization).fields["role"].choices,
@@ -111,10 +107,9 @@ def organization_settings(request: HttpRequest) -> HttpResponse:
     )
 
 
-@organization_required
 @require_POST
+@tenant_view(permission=Perm.MANAGE_ORG)
 def member_add(request: HttpRequest) -> HttpResponse:
-    require(request, "manage_org")
     organization = request.organization
     form = MemberAddForm(request.POST, organization=organization)
     if not form.is_valid():
@@ -138,11 +133,12 @@ def member_add(request: HttpRequest) -> HttpResponse:
     return redirect("organization_settings")
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def member_update(request: HttpRequest, pk: int) -> HttpResponse:
-    membership = get_for(Membership.objects.filter(organization=request.organization), pk=pk)
-    require(request, "manage_org")
+    membership = fetch(
+        request, Membership.objects.filter(organization=request.organization), permission=Perm.MANAGE_ORG, pk=pk
+    )
     owners = Membership.objects.filter(organization=request.organization, role=Role.OWNER)
     last_owner = membership.role == Role.OWNER and owners.count() == 1
     if request.POST.get("action") == "remove":
@@ -168,32 +164,32 @@ def member_update(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("organization_settings")
 
 
-@organization_required
 @require_POST
+@tenant_view(permission=Perm.MANAGE_KEYS)
 def api_key_create(request: HttpRequest) -> HttpResponse:
-    require(request, "manage_keys")
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Give the key a name."))
         return redirect("organization_settings")
     api_key, key = services.api_key_issue(
-        organization=request.organization, name=form.cleaned_data["name"], created_by=request.user
+        organization=request.organization, name=form.cleaned_data["name"], actor=request.actor
     )
     return render(request, "marketplace/api_key_created.html", {"api_key": api_key, "key": key})
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def api_key_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    api_key = get_for(selectors.api_key_list(organization=request.organization), pk=pk)
-    require(request, "manage_keys")
+    api_key = fetch(
+        request, selectors.api_key_list(organization=request.organization), permission=Perm.MANAGE_KEYS, pk=pk
+    )
     services.api_key_revoke(api_key=api_key)
     messages.success(request, _("The key “%(name)s” is revoked.") % {"name": api_key.name})
     return redirect("organization_settings")
 
 
 class PartnerListView(TenantTableView):
-    required_kind = OrganizationKind.BUYER
+    required_kind = BUYER
     table_class = PartnershipTable
     filterset_class = PartnershipFilter
     template_name = "marketplace/partner_list.html"
@@ -206,18 +202,16 @@ class PartnerListView(TenantTableView):
         context = super().get_context_data(**kwargs)
         context["invitations"] = selectors.invitation_list(buyer=self.request.organization)[:20]
         context["invite_form"] = InvitationForm(buyer=self.request.organization)
-        context["can_manage"] = self.request.membership.can("manage_partners")
+        context["can_manage"] = can(self.request, Perm.MANAGE_PARTNERS)
         return context
 
 
 partner_list = PartnerListView.as_view()
 
 
-@organization_required
 @require_POST
+@tenant_view(kind=BUYER, permission=Perm.MANAGE_PARTNERS)
 def partner_invite(request: HttpRequest) -> HttpResponse:
-    require_kind(request, OrganizationKind.BUYER)
-    require(request, "manage_partners")
     form = InvitationForm(request.POST, buyer=request.organization)
     if form.is_valid():
         services.invitation_create(
@@ -225,21 +219,21 @@ def partner_invite(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             supplier_name=form.cleaned_data["supplier_name"],
             categories=form.cleaned_data["categories"],
-            invited_by=request.user,
+            actor=request.actor,
             request=request,
         )
         messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
     else:
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errors)}")
+        show_form_errors(request, form)
     return redirect("partners:list")
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    invitation = get_for(selectors.invitation_list(buyer=request.organization), pk=pk)
-    require(request, "manage_partners")
+    invitation = fetch(
+        request, selectors.invitation_list(buyer=request.organization), permission=Perm.MANAGE_PARTNERS, pk=pk
+    )
     try:
         services.invitation_revoke(invitation=invitation)
         messages.success(request, _("Invitation revoked."))
@@ -248,12 +242,17 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("partners:list")
 
 
-@organization_required
-@require_GET
-def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    partnership = get_for(
-        selectors.partnership_list(organization=request.organization).filter(buyer=request.organization), pk=pk
+def _partnership(request: HttpRequest, pk: int, permission: Perm | None = None) -> Partnership:
+    """A partnership seen from the buyer's side (a supplier has its buyers' list instead)."""
+    return fetch(
+        request, selectors.partnership_list(organization=request.organization), kind=BUYER, permission=permission, pk=pk
     )
+
+
+@require_GET
+@tenant_view()
+def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    partnership = _partnership(request, pk)
     return render(
         request,
         "marketplace/partner_detail.html",
@@ -265,18 +264,15 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "categories_form": PartnershipCategoriesForm(
                 buyer=request.organization, initial={"categories": partnership.categories.all()}
             ),
-            "can_manage": request.membership.can("manage_partners"),
+            "can_manage": can(request, Perm.MANAGE_PARTNERS),
         },
     )
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def partner_move(request: HttpRequest, pk: int) -> HttpResponse:
-    partnership = get_for(
-        selectors.partnership_list(organization=request.organization).filter(buyer=request.organization), pk=pk
-    )
-    require(request, "manage_partners")
+    partnership = _partnership(request, pk, Perm.MANAGE_PARTNERS)
     form = PartnershipMoveForm(request.POST, partnership=partnership)
     if not form.is_valid():
         allowed = ", ".join(str(label) for _v, label in form.fields["to"].choices)
@@ -286,7 +282,7 @@ def partner_move(request: HttpRequest, pk: int) -> HttpResponse:
             services.partnership_move(
                 partnership=partnership,
                 to=form.cleaned_data["to"],
-                actor=request.user,
+                actor=request.actor,
                 team=form.cleaned_data["team"],
                 note=form.cleaned_data["note"],
             )
@@ -296,13 +292,10 @@ def partner_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("partners:detail", pk=partnership.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def partner_categories(request: HttpRequest, pk: int) -> HttpResponse:
-    partnership = get_for(
-        selectors.partnership_list(organization=request.organization).filter(buyer=request.organization), pk=pk
-    )
-    require(request, "manage_partners")
+    partnership = _partnership(request, pk, Perm.MANAGE_PARTNERS)
     form = PartnershipCategoriesForm(request.POST, buyer=request.organization)
     if form.is_valid():
         categories = list(form.cleaned_data["categories"])
@@ -318,7 +311,7 @@ def partner_categories(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 class BuyerListView(TenantTableView):
-    required_kind = OrganizationKind.SUPPLIER
+    required_kind = SUPPLIER
     table_class = BuyerPartnershipTable
     filterset_class = BuyerPartnershipFilter
     template_name = "marketplace/buyer_list.html"
@@ -330,18 +323,16 @@ class BuyerListView(TenantTableView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["apply_form"] = ApplyForm(buyers=selectors.buyers_open_to(supplier=self.request.organization))
-        context["can_apply"] = self.request.membership.can("manage_org")
+        context["can_apply"] = can(self.request, Perm.MANAGE_ORG)
         return context
 
 
 buyer_list = BuyerListView.as_view()
 
 
-@organization_required
 @require_POST
+@tenant_view(kind=SUPPLIER, permission=Perm.MANAGE_ORG)
 def buyer_apply(request: HttpRequest) -> HttpResponse:
-    require_kind(request, OrganizationKind.SUPPLIER)
-    require(request, "manage_org")
     form = ApplyForm(request.POST, buyers=selectors.buyers_open_to(supplier=request.organization))
     if not form.is_valid():
         messages.error(request, _("Choose a buyer from the list."))
@@ -350,7 +341,7 @@ def buyer_apply(request: HttpRequest) -> HttpResponse:
         services.partnership_apply(
             supplier=request.organization,
             buyer=form.cleaned_data["buyer"],
-            actor=request.user,
+            actor=request.actor,
             message=form.cleaned_data["message"],
         )
         messages.success(
@@ -410,3 +401,30 @@ class SignupView(AllauthSignupView):
 
 
 signup = SignupView.as_view()
+
+
+# -- inbox -----------------------------------------------------------------------------------------
+
+
+@require_GET
+@tenant_view()
+def inbox(request: HttpRequest) -> HttpResponse:
+    items = selectors.notification_list(user=request.user, organization=request.organization)[:100]
+    return render(request, "marketplace/inbox.html", {"items": items})
+
+
+@require_GET
+@tenant_view()
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = fetch(
+        request, selectors.notification_list(user=request.user, organization=request.organization), pk=pk
+    )
+    services.notification_read(notification=notification)
+    return redirect(notification.url or "inbox")
+
+
+@require_POST
+@tenant_view()
+def inbox_read_all(request: HttpRequest) -> HttpResponse:
+    services.notifications_read_all(user=request.user, organization=request.organization)
+    return redirect("inbox")

@@ -1,6 +1,7 @@
 import factory
 from django.utils import timezone
 
+from marketplace.actors import Actor
 from marketplace.models import (
     ApiKey,
     Category,
@@ -94,3 +95,12 @@ def api_key_for(organization: Organization, name: str = "test") -> tuple[ApiKey,
     from marketplace.services import api_key_issue
 
     return api_key_issue(organization=organization, name=name)
+
+
+def acting(who: User | Organization, organization: Organization | None = None) -> Actor:
+    """Who acts in a test: a person in ``organization`` (their only one when not given), or, given
+    an organization, the site itself acting for it (``Actor.system``)."""
+    if isinstance(who, Organization):
+        return Actor.system(who)
+    memberships = who.memberships.select_related("organization")
+    return Actor.of_membership(memberships.get(organization=organization) if organization else memberships.get())

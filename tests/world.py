@@ -7,15 +7,18 @@ import pytest
 
 from marketplace import services
 from marketplace.hooks import capability_modules
+from tests.factories import acting
 
 
 def build_marketplace(cast) -> None:
-    services.invitation_create(buyer=cast.buyer, email="new@supplier.test", supplier_name="New", invited_by=cast.alice)
+    services.invitation_create(
+        buyer=cast.buyer, email="new@supplier.test", supplier_name="New", actor=acting(cast.alice)
+    )
     services.api_key_issue(organization=cast.buyer, name="buyer key")
     services.api_key_issue(organization=cast.supplier, name="supplier key")
     services.category_get_or_create(buyer=cast.buyer, name="Steel")
     pending = services.organization_create(name="Applicant", kind="supplier")
-    services.partnership_apply(supplier=pending, buyer=cast.buyer, actor=None, message="hello")
+    services.partnership_apply(supplier=pending, buyer=cast.buyer, actor=acting(pending), message="hello")
 
 
 @pytest.fixture

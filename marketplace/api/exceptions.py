@@ -1,3 +1,4 @@
+from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -6,13 +7,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django ValidationErrors from services turned into 400s, and a 404 that
-    never tells whether the object exists elsewhere."""
+    """DRF's handler, plus Django ValidationErrors from services turned into 400s, a 404 that
+    never tells whether the object exists elsewhere, and a 403 of ``tenancy.fetch`` that keeps its
+    words."""
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
         exc = exceptions.ValidationError(detail)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Not found."))
+    elif isinstance(exc, PermissionDenied) and exc.args:
+        exc = exceptions.PermissionDenied(str(exc.args[0]))
     elif isinstance(exc, exceptions.NotAuthenticated):
         exc = exceptions.NotAuthenticated(
             _("No credentials: send the header “Authorization: Bearer <key>” with your organization's API key.")

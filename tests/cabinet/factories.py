@@ -11,6 +11,15 @@ from django.utils import timezone
 
 from cabinet import services
 from cabinet.models import Order, OrderState
+from marketplace.models import Partnership, PartnershipStatus
+from tests.factories import acting
+
+BIG = "99999999999999999999"  # 10**20 - 1: past any integer column, SQLite cannot even compare it
+
+
+def end_partnership(buyer, supplier) -> None:
+    Partnership.objects.filter(buyer=buyer, supplier=supplier).update(status=PartnershipStatus.REJECTED)
+
 
 # The shortest road from "placed" to each state: (target, side, comment).
 ROAD: dict[str, list[tuple[str, str, str]]] = {
@@ -49,10 +58,12 @@ def lines(n: int = 2) -> list[dict]:
 
 
 def order(buyer, supplier, *, state: str = OrderState.PLACED, channel: str = "web", n_lines: int = 2) -> Order:
-    made = services.order_create(buyer=buyer, supplier=supplier, channel=channel, lines=lines(n_lines), actor=None)
+    made = services.order_create(
+        buyer=buyer, supplier=supplier, channel=channel, lines=lines(n_lines), actor=acting(buyer)
+    )
     for to, side, comment in ROAD[state]:
         made = services.order_transition(
-            order=made, to=to, actor=None, organization=buyer if side == "buyer" else supplier, comment=comment
+            order=made, to=to, actor=acting(buyer if side == "buyer" else supplier), comment=comment
         )
     return made
 
@@ -60,7 +71,7 @@ def order(buyer, supplier, *, state: str = OrderState.PLACED, channel: str = "we
 def rfq(buyer, suppliers, *, deadline: dt.datetime | None = None, n_lines: int = 2):
     return services.rfq_create(
         buyer=buyer,
-        actor=None,
+        actor=acting(buyer),
         title="Rebar for block C",
         deadline=deadline or timezone.now() + dt.timedelta(days=3),
         suppliers=suppliers,
@@ -76,7 +87,7 @@ def quote(rfq, supplier, price: str = "100.00"):
     return services.quote_submit(
         rfq=rfq,
         supplier=supplier,
-        actor=None,
+        actor=acting(supplier),
         prices={line.pk: Decimal(price) for line in rfq.lines.all()},
         lead_time_days=5,
         valid_until=timezone.localdate() + dt.timedelta(days=10),

@@ -2,8 +2,10 @@ from decimal import Decimal
 
 import pytest
 
+from cabinet import services
 from cabinet.models import Complaint, Order, OrderEvent
 from tests.cabinet import factories as f
+from tests.factories import acting
 
 
 def test_it_places_an_order_through_the_api(api, buyer, supplier):
@@ -25,6 +27,7 @@ def test_it_places_an_order_through_the_api(api, buyer, supplier):
             "at": body["history"][0]["at"],
             "by": "acme",
             "actor": None,
+            "author": "API key “test”",
             "comment": "",
             "via_api": True,
         }
@@ -190,7 +193,6 @@ def test_it_refuses_a_complaint_on_an_undelivered_order_with_409(api, buyer, sup
 
 
 def test_it_carries_an_order_from_placed_to_completed_with_a_resolved_complaint(api, buyer, supplier):
-    from cabinet import services
 
     client_b, client_s = api(buyer), api(supplier)
     order_id = client_b.post(
@@ -212,7 +214,7 @@ def test_it_carries_an_order_from_placed_to_completed_with_a_resolved_complaint(
     assert client_b.post(url, {"to": "completed"}, format="json").status_code == 409
     complaint = Complaint.objects.get(pk=complaint_id)
     services.complaint_resolve(
-        complaint=complaint, resolution="compensated", compensation=Decimal("2"), actor=None, organization=buyer
+        complaint=complaint, resolution="compensated", compensation=Decimal("2"), actor=acting(buyer)
     )
     response = client_b.post(url, {"to": "completed"}, format="json")
     assert response.status_code == 200 and response.json()["state"] == "completed"
@@ -223,3 +225,60 @@ def test_it_serves_the_schema_with_the_order_endpoints(client):
     response = client.get("/api/v1/schema/")
     assert response.status_code == 200
     assert b"/api/v1/orders/{id}/transition/" in response.content
+
+
+# -- foreign suppliers, ids and currency codes -------------------------------------------------
+
+
+def test_it_answers_the_same_for_another_tenants_supplier_and_an_unknown_slug(api, buyer, outsider_supplier):
+    client = api(buyer)
+    body = {"lines": [{"sku": "x", "quantity": "1", "price": "1"}]}
+    foreign = client.post("/api/v1/orders/", {**body, "supplier": "far-away"}, format="json")
+    unknown = client.post("/api/v1/orders/", {**body, "supplier": "nobody-here"}, format="json")
+    assert foreign.status_code == unknown.status_code == 400
+    assert foreign.json() == {"supplier": ["No active supplier “far-away”."]}
+    assert unknown.json() == {"supplier": ["No active supplier “nobody-here”."]}
+    assert "Far Away" not in foreign.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_it_answers_the_same_for_a_former_partner_through_the_api(api, buyer, supplier):
+    f.end_partnership(buyer, supplier)
+    response = api(buyer).post(
+        "/api/v1/orders/",
+        {"supplier": "steel-works", "lines": [{"sku": "x", "quantity": "1", "price": "1"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"supplier": ["No active supplier “steel-works”."]}
+
+
+def test_it_refuses_a_complaint_line_too_large_through_the_api(api, buyer, supplier):
+    order = f.order(buyer, supplier, state="delivered")
+    client = api(buyer)
+    for lines in ([10**20], [2**31], [0]):
+        response = client.post(f"/api/v1/orders/{order.pk}/complaints/", {"reason": "x", "lines": lines}, format="json")
+        assert response.status_code == 400, lines
+        assert "lines" in response.json()
+    assert not Complaint.objects.exists()
+
+
+@pytest.mark.parametrize("currency", ["$$$", "R1B", "РУБ", "US", "XYZ"])
+def test_it_refuses_a_currency_that_is_not_an_iso_code_through_the_api(api, buyer, supplier, currency):
+    response = api(buyer).post(
+        "/api/v1/orders/",
+        {"supplier": "steel-works", "currency": currency, "lines": [{"sku": "a", "quantity": "1", "price": "1"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "currency" in response.json()
+    assert not Order.objects.exists()
+
+
+def test_it_upper_cases_a_currency_given_through_the_api(api, buyer, supplier):
+    response = api(buyer).post(
+        "/api/v1/orders/",
+        {"supplier": "steel-works", "currency": "usd", "lines": [{"sku": "a", "quantity": "1", "price": "1"}]},
+        format="json",
+    )
+    assert response.status_code == 201 and response.json()["currency"] == "USD"

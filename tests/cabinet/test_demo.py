@@ -7,6 +7,7 @@ from django.utils import timezone
 from cabinet import demo, services
 from cabinet.models import Complaint, Order, OrderEvent, OrderState, Proposal, Quote, RequestForQuotation
 from marketplace import demo as marketplace_demo
+from tests.factories import acting
 
 
 def _counts():
@@ -42,6 +43,10 @@ def test_it_seeds_a_year_of_consistent_history_once(db):
     this_year = Order.objects.filter(buyer=buyer, created_at__year=now.year).count()
     supplier = Order.objects.filter(buyer=buyer).first().supplier
     fresh = services.order_create(
-        buyer=buyer, supplier=supplier, channel="web", lines=[{"sku": "X", "quantity": 1, "price": 1}], actor=None
+        buyer=buyer,
+        supplier=supplier,
+        channel="web",
+        lines=[{"sku": "X", "quantity": 1, "price": 1}],
+        actor=acting(buyer),
     )
     assert fresh.number == f"W-{now.year}-{this_year + 1:06d}"

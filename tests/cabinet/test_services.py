@@ -10,16 +10,19 @@ from django.utils import timezone
 
 from cabinet import services
 from cabinet.models import (
+    Comment,
     Document,
     Order,
     OrderNumberCounter,
     Proposal,
+    ProposalState,
     Quote,
     RequestForQuotation,
 )
 from cabinet.services import TransitionNotAllowed
 from marketplace.models import Notification, Partnership
 from tests.cabinet import factories as f
+from tests.factories import acting
 
 
 def test_it_numbers_orders_by_channel_year_and_sequence_per_buyer(buyer, supplier, outsider_buyer, outsider_supplier):
@@ -43,7 +46,7 @@ def test_it_computes_totals_as_decimals(buyer, supplier):
         supplier=supplier,
         channel="web",
         lines=[{"sku": "A", "quantity": "2.5", "price": "10.10"}, {"sku": "B", "quantity": 3, "price": "0.333"}],
-        actor=None,
+        actor=acting(buyer),
     )
     assert order.total == Decimal("26.25")  # 25.25 + 3 × 0.333 (unit prices keep 4 places, amounts 2)
     assert [line.amount for line in order.lines.all()] == [Decimal("25.25"), Decimal("1.00")]
@@ -57,7 +60,7 @@ def test_it_refuses_a_zero_negative_or_missing_quantity(buyer, supplier, quantit
             supplier=supplier,
             channel="web",
             lines=[{"sku": "A", "quantity": "1", "price": "1"}, {"sku": "B", "quantity": quantity, "price": "1"}],
-            actor=None,
+            actor=acting(buyer),
         )
     assert "Line 2" in " ".join(refused.value.messages)
     assert not Order.objects.exists()
@@ -71,7 +74,7 @@ def test_it_refuses_a_negative_price(buyer, supplier):
             supplier=supplier,
             channel="web",
             lines=[{"sku": "A", "quantity": 1, "price": "-5"}],
-            actor=None,
+            actor=acting(buyer),
         )
 
 
@@ -79,14 +82,18 @@ def test_it_refuses_an_order_with_a_supplier_that_is_not_active(buyer, supplier,
     Partnership.objects.filter(buyer=buyer, supplier=supplier).update(status="business_review")
     for who in (supplier, outsider_supplier):
         with pytest.raises(ValidationError, match="not an active supplier"):
-            services.order_create(buyer=buyer, supplier=who, channel="web", lines=f.lines(), actor=None)
+            services.order_create(buyer=buyer, supplier=who, channel="web", lines=f.lines(), actor=acting(buyer))
     assert not Order.objects.exists()
 
 
 def test_it_refuses_an_unpriced_line_that_the_price_list_does_not_price(buyer, supplier):
     with pytest.raises(ValidationError, match="not in Steel Works's active price list"):
         services.order_create(
-            buyer=buyer, supplier=supplier, channel="price_list", lines=[{"sku": "NOPE-1", "quantity": 1}], actor=None
+            buyer=buyer,
+            supplier=supplier,
+            channel="price_list",
+            lines=[{"sku": "NOPE-1", "quantity": 1}],
+            actor=acting(buyer),
         )
     assert not Order.objects.exists()
 
@@ -106,7 +113,11 @@ def test_it_tells_the_supplier_of_a_new_order_in_the_inbox_and_by_email(
 def test_it_sends_no_email_for_a_change_that_was_rolled_back(buyer, supplier, sam, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
         services.order_create(
-            buyer=buyer, supplier=supplier, channel="web", lines=[{"sku": "A", "quantity": 0, "price": 1}], actor=None
+            buyer=buyer,
+            supplier=supplier,
+            channel="web",
+            lines=[{"sku": "A", "quantity": 0, "price": 1}],
+            actor=acting(buyer),
         )
     assert mail.outbox == []
     assert not Notification.objects.exists()
@@ -114,7 +125,7 @@ def test_it_sends_no_email_for_a_change_that_was_rolled_back(buyer, supplier, sa
 
 def test_it_leaves_the_read_only_member_out_of_the_notifications(buyer, supplier, alice, rita, sam):
     order = f.order(buyer, supplier)
-    services.order_transition(order=order, to="confirmed", actor=sam, organization=supplier)
+    services.order_transition(order=order, to="confirmed", actor=acting(sam))
     assert set(Notification.objects.filter(organization=buyer).values_list("user__email", flat=True)) == {
         "alice@acme.test"
     }
@@ -129,7 +140,7 @@ def test_it_carries_a_request_to_an_order_from_the_chosen_quote(buyer, supplier,
     cheap = f.quote(rfq, supplier, price="90.00")
     dear = f.quote(rfq, supplier2, price="120.00")
     assert cheap.total == Decimal("1350.00")  # 5 t + 10 t at 90
-    order = services.quote_accept(quote=cheap, actor=alice, organization=buyer)
+    order = services.quote_accept(quote=cheap, actor=acting(alice))
     assert order.number.startswith("Q-")
     assert order.channel == "rfq" and order.supplier == supplier and order.quote == cheap
     assert [(line.name, line.quantity, line.price) for line in order.lines.all()] == [
@@ -140,7 +151,7 @@ def test_it_carries_a_request_to_an_order_from_the_chosen_quote(buyer, supplier,
     rfq.refresh_from_db()
     assert (dear.state, rfq.state) == ("not_chosen", "awarded")
     with pytest.raises(ValidationError):
-        services.quote_accept(quote=dear, actor=alice, organization=buyer)
+        services.quote_accept(quote=dear, actor=acting(alice))
     assert Order.objects.count() == 1
 
 
@@ -150,7 +161,7 @@ def test_it_refuses_a_quote_after_the_deadline(buyer, supplier):
     with pytest.raises(ValidationError, match=r"deadline .* passed"):
         f.quote(rfq, supplier)
     with pytest.raises(ValidationError, match="deadline"):
-        services.quote_decline(rfq=rfq, supplier=supplier, actor=None, reason="busy")
+        services.quote_decline(rfq=rfq, supplier=supplier, actor=acting(supplier), reason="busy")
     assert not Quote.objects.exists()
 
 
@@ -164,18 +175,18 @@ def test_it_refuses_a_quote_that_leaves_a_line_unpriced(buyer, supplier):
     rfq = f.rfq(buyer, [supplier])
     first = rfq.lines.first()
     with pytest.raises(ValidationError, match="every line"):
-        services.quote_submit(rfq=rfq, supplier=supplier, actor=None, prices={first.pk: "10"})
+        services.quote_submit(rfq=rfq, supplier=supplier, actor=acting(supplier), prices={first.pk: "10"})
     assert not Quote.objects.exists()
 
 
 def test_it_replaces_an_earlier_answer_and_records_a_decline_with_its_reason(buyer, supplier):
     rfq = f.rfq(buyer, [supplier])
-    services.quote_decline(rfq=rfq, supplier=supplier, actor=None, reason="no stock")
+    services.quote_decline(rfq=rfq, supplier=supplier, actor=acting(supplier), reason="no stock")
     assert Quote.objects.get().decline_reason == "no stock"
     quote = f.quote(rfq, supplier, price="5")
     assert (quote.state, quote.decline_reason, quote.lines.count()) == ("submitted", "", 2)
     with pytest.raises(ValidationError, match="Say why"):
-        services.quote_decline(rfq=rfq, supplier=supplier, actor=None, reason="  ")
+        services.quote_decline(rfq=rfq, supplier=supplier, actor=acting(supplier), reason="  ")
 
 
 def test_it_refuses_a_request_with_a_past_deadline_or_no_supplier(buyer, supplier):
@@ -192,7 +203,7 @@ def test_it_refuses_an_expired_quote(buyer, supplier):
     Quote.objects.filter(pk=quote.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
     quote.refresh_from_db()
     with pytest.raises(ValidationError, match="expired"):
-        services.quote_accept(quote=quote, actor=None, organization=buyer)
+        services.quote_accept(quote=quote, actor=acting(buyer))
 
 
 # -- proposals -------------------------------------------------------------------------------------
@@ -200,18 +211,24 @@ def test_it_refuses_an_expired_quote(buyer, supplier):
 
 def test_it_accepts_and_declines_proposals(buyer, supplier, alice):
     proposal = services.proposal_create(
-        supplier=supplier, buyer=buyer, actor=None, sku="ST-9", name="Steel sheet 2mm", price="1200", unit="sheet"
+        supplier=supplier,
+        buyer=buyer,
+        actor=acting(supplier),
+        sku="ST-9",
+        name="Steel sheet 2mm",
+        price="1200",
+        unit="sheet",
     )
     with pytest.raises(ValidationError, match="why"):
-        services.proposal_decide(proposal=proposal, accept=False, actor=alice, organization=buyer)
+        services.proposal_decide(proposal=proposal, accept=False, actor=acting(alice))
     with pytest.raises(ValidationError):
-        services.proposal_decide(proposal=proposal, accept=True, actor=None, organization=supplier)
-    proposal = services.proposal_decide(proposal=proposal, accept=True, actor=alice, organization=buyer)
+        services.proposal_decide(proposal=proposal, accept=True, actor=acting(supplier))
+    proposal = services.proposal_decide(proposal=proposal, accept=True, actor=acting(alice))
     assert proposal.state == "accepted" and proposal.decided_by == alice
     assert (proposal.catalog_product.buyer, proposal.catalog_product.sku) == (buyer, "ST-9")
     assert proposal.catalog_product.name == "Steel sheet 2mm"
     with pytest.raises(ValidationError, match="already"):
-        services.proposal_decide(proposal=proposal, accept=True, actor=alice, organization=buyer)
+        services.proposal_decide(proposal=proposal, accept=True, actor=acting(alice))
     assert Proposal.objects.count() == 1
 
 
@@ -230,7 +247,7 @@ def test_it_accepts_and_declines_proposals(buyer, supplier, alice):
 def test_it_refuses_files_by_their_content(buyer, supplier, upload, message):
     order = f.order(buyer, supplier)
     with pytest.raises(ValidationError, match=message):
-        services.document_attach(upload=upload(), organization=buyer, actor=None, order=order)
+        services.document_attach(upload=upload(), actor=acting(buyer), order=order)
     assert not Document.objects.exists()
 
 
@@ -238,15 +255,20 @@ def test_it_refuses_a_file_over_the_limit(buyer, supplier, settings):
     settings.DOCUMENT_MAX_BYTES = 1000
     order = f.order(buyer, supplier)
     with pytest.raises(ValidationError, match="the limit is 1000"):
-        services.document_attach(upload=f.pdf(size=1001), organization=buyer, actor=None, order=order)
+        services.document_attach(upload=f.pdf(size=1001), actor=acting(buyer), order=order)
     assert not Document.objects.exists()
-    services.document_attach(upload=f.pdf(size=1000), organization=buyer, actor=None, order=order)
+    services.document_attach(upload=f.pdf(size=1000), actor=acting(buyer), order=order)
 
 
 def test_it_refuses_an_order_whose_files_are_bad_and_stores_nothing(buyer, supplier):
     with pytest.raises(ValidationError):
         services.order_create(
-            buyer=buyer, supplier=supplier, channel="web", lines=f.lines(), actor=None, files=[f.pdf(), f.exe()]
+            buyer=buyer,
+            supplier=supplier,
+            channel="web",
+            lines=f.lines(),
+            actor=acting(buyer),
+            files=[f.pdf(), f.exe()],
         )
     assert not Order.objects.exists() and not Document.objects.exists()
 
@@ -267,7 +289,7 @@ def test_it_refuses_an_order_whose_files_are_bad_and_stores_nothing(buyer, suppl
 )
 def test_it_stores_accepted_files_under_a_name_nobody_can_guess(buyer, supplier, upload, content_type):
     order = f.order(buyer, supplier)
-    document = services.document_attach(upload=upload(), organization=supplier, actor=None, order=order)
+    document = services.document_attach(upload=upload(), actor=acting(supplier), order=order)
     assert document.content_type == content_type
     assert document.original_name not in document.file.name
     assert len(document.file.name.rsplit("/", 1)[-1]) >= 32
@@ -304,7 +326,7 @@ def test_it_hands_out_unique_numbers_under_concurrency(buyer, supplier):
         8,
         lambda i: (
             services.order_create(
-                buyer=buyer, supplier=supplier, channel="api" if i % 2 else "web", lines=f.lines(1), actor=None
+                buyer=buyer, supplier=supplier, channel="api" if i % 2 else "web", lines=f.lines(1), actor=acting(buyer)
             ).number
         ),
     )
@@ -318,9 +340,7 @@ def test_it_hands_out_unique_numbers_under_concurrency(buyer, supplier):
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_one_of_two_racing_confirms_win(buyer, supplier):
     order = f.order(buyer, supplier)
-    results = _race(
-        2, lambda i: services.order_transition(order=order, to="confirmed", actor=None, organization=supplier).state
-    )
+    results = _race(2, lambda i: services.order_transition(order=order, to="confirmed", actor=acting(supplier)).state)
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     error = next(value for kind, value in results if kind == "error")
     assert isinstance(error, TransitionNotAllowed)
@@ -344,7 +364,7 @@ def test_it_prices_lines_from_the_suppliers_active_price_list_with_quantity_brea
         supplier=supplier,
         channel="price_list",
         lines=[{"sku": "A-1", "quantity": 12}, {"sku": "B-2", "quantity": 1000}, {"sku": "A-1", "quantity": 2}],
-        actor=None,
+        actor=acting(buyer),
     )
     assert order.number.startswith("P-") and order.currency == "RUB"
     assert [(line.name, line.unit, line.price, line.amount) for line in order.lines.all()] == [
@@ -353,3 +373,89 @@ def test_it_prices_lines_from_the_suppliers_active_price_list_with_quantity_brea
         ("Арматура 12 мм", "т", Decimal("100.0000"), Decimal("200.00")),
     ]
     assert order.total == Decimal("1325.00")
+
+
+# -- partnerships that ended, currency codes, rounding -----------------------------------------
+
+
+def test_it_refuses_quotes_declines_and_comments_of_a_supplier_no_longer_active(buyer, supplier, sam):
+    rfq = f.rfq(buyer, [supplier])
+    f.end_partnership(buyer, supplier)
+    prices = {line.pk: Decimal("10") for line in rfq.lines.all()}
+    with pytest.raises(ValidationError, match="partnership with Acme Buying is not active"):
+        services.quote_submit(rfq=rfq, supplier=supplier, actor=acting(sam), prices=prices)
+    with pytest.raises(ValidationError, match="partnership with Acme Buying is not active"):
+        services.quote_decline(rfq=rfq, supplier=supplier, actor=acting(sam), reason="busy")
+    with pytest.raises(ValidationError, match="partnership with Acme Buying is not active"):
+        services.comment_add(body="still here", actor=acting(sam), rfq=rfq)
+    assert not Quote.objects.exists() and not Comment.objects.exists()
+
+
+def test_it_closes_the_buyers_conversation_with_a_supplier_no_longer_active(buyer, alice, supplier):
+    rfq = f.rfq(buyer, [supplier])
+    f.end_partnership(buyer, supplier)
+    with pytest.raises(ValidationError, match="Steel Works is no longer an active supplier"):
+        services.comment_add(body="hello?", actor=acting(alice), rfq=rfq, supplier=supplier)
+    assert not Comment.objects.exists()
+
+
+def test_it_refuses_to_accept_a_proposal_of_a_supplier_no_longer_active(buyer, alice, supplier, sam):
+    proposal = services.proposal_create(
+        supplier=supplier, buyer=buyer, actor=acting(sam), sku="N-1", name="New", price="5"
+    )
+    f.end_partnership(buyer, supplier)
+    with pytest.raises(ValidationError, match="not an active supplier"):
+        services.proposal_decide(proposal=proposal, accept=True, actor=acting(alice))
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.OPEN and proposal.catalog_product is None
+    declined = services.proposal_decide(
+        proposal=proposal, accept=False, actor=acting(alice), comment="We no longer work together."
+    )
+    assert declined.state == ProposalState.DECLINED
+
+
+def test_it_refuses_a_bad_currency_in_the_services(buyer, supplier, sam):
+    with pytest.raises(ValidationError, match="not a currency code"):
+        services.order_create(
+            buyer=buyer, supplier=supplier, channel="web", lines=f.lines(1), currency="$$$", actor=acting(buyer)
+        )
+    with pytest.raises(ValidationError, match="not a currency code"):
+        services.proposal_create(
+            supplier=supplier, buyer=buyer, actor=acting(sam), sku="a", name="b", price="1", currency="1AB"
+        )
+
+
+def test_it_rounds_order_lines_half_up(buyer, supplier):
+    order = services.order_create(
+        buyer=buyer,
+        supplier=supplier,
+        channel="web",
+        lines=[
+            {"sku": "a", "quantity": Decimal("1"), "price": Decimal("1.0050")},
+            {"sku": "b", "quantity": Decimal("1"), "price": Decimal("1.0250")},
+        ],
+        actor=acting(buyer),
+    )
+    assert [line.amount for line in order.lines.order_by("position")] == [Decimal("1.01"), Decimal("1.03")]
+    assert order.total == Decimal("2.04")
+
+
+def test_it_rounds_quote_totals_and_compensations_half_up(buyer, alice, supplier, sam):
+    rfq = services.rfq_create(
+        buyer=buyer,
+        actor=acting(alice),
+        title="Bolts",
+        deadline=timezone.now() + dt.timedelta(days=1),
+        suppliers=[supplier],
+        lines=[{"name": "Bolt", "quantity": Decimal("1")}],
+    )
+    line = rfq.lines.get()
+    quote = services.quote_submit(rfq=rfq, supplier=supplier, actor=acting(sam), prices={line.pk: Decimal("0.0450")})
+    assert quote.total == Decimal("0.05")  # banker's rounding gave 0.04
+    assert quote.lines.get().amount == Decimal("0.05")
+    order = f.order(buyer, supplier, state="delivered")
+    complaint = services.complaint_open(order=order, reason="broken", actor=acting(alice))
+    complaint = services.complaint_resolve(
+        complaint=complaint, resolution="compensated", compensation="0.125", actor=acting(alice)
+    )
+    assert complaint.compensation == Decimal("0.13")

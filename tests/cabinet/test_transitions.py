@@ -9,6 +9,7 @@ from cabinet.models import Complaint, OrderEvent, OrderState
 from cabinet.services import TransitionNotAllowed
 from cabinet.transitions import BUYER, STATE_TIMESTAMP, TRANSITIONS, find
 from tests.cabinet import factories as f
+from tests.factories import acting
 
 MOVES = [pytest.param(m, id=f"{m.source}->{m.target}") for m in TRANSITIONS]
 UNLISTED = [
@@ -27,7 +28,7 @@ def _prepare(move, buyer, supplier):
     order = f.order(buyer, supplier, state=move.source)
     if move.guard == "complaints_resolved":
         for complaint in Complaint.objects.filter(order=order):
-            services.complaint_resolve(complaint=complaint, resolution="accepted", actor=None, organization=buyer)
+            services.complaint_resolve(complaint=complaint, resolution="accepted", actor=acting(buyer))
     return order
 
 
@@ -36,7 +37,7 @@ def test_it_allows_each_move_to_its_side_and_records_it(move, buyer, supplier, a
     order = _prepare(move, buyer, supplier)
     before = order.events.count()
     moved = services.order_transition(
-        order=order, to=move.target, actor=alice, organization=_org(move.side, buyer, supplier), comment="why not"
+        order=order, to=move.target, actor=acting(_org(move.side, buyer, supplier)), comment="why not"
     )
     assert moved.state == move.target
     assert getattr(moved, STATE_TIMESTAMP[move.target]) is not None
@@ -52,7 +53,7 @@ def test_it_refuses_each_move_to_the_other_side(move, buyer, supplier):
     other = supplier if move.side == BUYER else buyer
     before = order.events.count()
     with pytest.raises(TransitionNotAllowed) as refused:
-        services.order_transition(order=order, to=move.target, actor=None, organization=other, comment="x")
+        services.order_transition(order=order, to=move.target, actor=acting(other), comment="x")
     order.refresh_from_db()
     assert order.state == move.source
     assert order.events.count() == before
@@ -65,7 +66,7 @@ def test_it_refuses_moves_the_table_does_not_list(source, target, buyer, supplie
     order = f.order(buyer, supplier, state=source, n_lines=1)
     for organization in (buyer, supplier):
         with pytest.raises(TransitionNotAllowed) as refused:
-            services.order_transition(order=order, to=target, actor=None, organization=organization, comment="x")
+            services.order_transition(order=order, to=target, actor=acting(organization), comment="x")
         side = order.side_of(organization)
         assert refused.value.allowed == [m.target for m in services.allowed_moves(order=order, side=side)]
     order.refresh_from_db()
@@ -76,9 +77,7 @@ def test_it_refuses_moves_the_table_does_not_list(source, target, buyer, supplie
 def test_it_requires_a_comment_where_the_rules_say_so(move, buyer, supplier):
     order = _prepare(move, buyer, supplier)
     with pytest.raises(ValidationError) as refused:
-        services.order_transition(
-            order=order, to=move.target, actor=None, organization=_org(move.side, buyer, supplier)
-        )
+        services.order_transition(order=order, to=move.target, actor=acting(_org(move.side, buyer, supplier)))
     assert "comment" in refused.value.message_dict
     order.refresh_from_db()
     assert order.state == move.source
@@ -87,24 +86,22 @@ def test_it_requires_a_comment_where_the_rules_say_so(move, buyer, supplier):
 def test_it_names_the_allowed_moves_in_the_refusal(buyer, supplier):
     order = f.order(buyer, supplier)
     with pytest.raises(TransitionNotAllowed) as refused:
-        services.order_transition(order=order, to="shipped", actor=None, organization=supplier)
+        services.order_transition(order=order, to="shipped", actor=acting(supplier))
     assert refused.value.allowed == ["confirmed", "rejected"]
     assert "Allowed now: confirmed (Confirmed), rejected (Rejected)." in refused.value.message
 
 
 def test_it_completes_a_disputed_order_only_when_every_complaint_is_resolved(buyer, supplier):
     order = f.order(buyer, supplier, state="disputed")
-    second = services.complaint_open(order=order, reason="wrong colour", actor=None, organization=buyer)
+    second = services.complaint_open(order=order, reason="wrong colour", actor=acting(buyer))
     first = order.complaints.exclude(pk=second.pk).get()
-    services.complaint_resolve(
-        complaint=first, resolution="compensated", compensation="150.00", actor=None, organization=buyer
-    )
+    services.complaint_resolve(complaint=first, resolution="compensated", compensation="150.00", actor=acting(buyer))
     with pytest.raises(TransitionNotAllowed, match="unresolved complaints") as refused:
-        services.order_transition(order=order, to="completed", actor=None, organization=buyer)
+        services.order_transition(order=order, to="completed", actor=acting(buyer))
     assert refused.value.allowed == []
-    services.complaint_answer(complaint=second, answer="we will replace", actor=None, organization=supplier)
-    services.complaint_resolve(complaint=second, resolution="accepted", actor=None, organization=buyer)
-    order = services.order_transition(order=order, to="completed", actor=None, organization=buyer)
+    services.complaint_answer(complaint=second, answer="we will replace", actor=acting(supplier))
+    services.complaint_resolve(complaint=second, resolution="accepted", actor=acting(buyer))
+    order = services.order_transition(order=order, to="completed", actor=acting(buyer))
     assert order.state == "completed"
     first.refresh_from_db()
     assert first.compensation == __import__("decimal").Decimal("150.00")
@@ -112,9 +109,7 @@ def test_it_completes_a_disputed_order_only_when_every_complaint_is_resolved(buy
 
 def test_it_opens_a_complaint_when_a_delivered_order_is_disputed(buyer, supplier):
     order = f.order(buyer, supplier, state="delivered")
-    order = services.order_transition(
-        order=order, to="disputed", actor=None, organization=buyer, comment="late and wet"
-    )
+    order = services.order_transition(order=order, to="disputed", actor=acting(buyer), comment="late and wet")
     assert order.state == "disputed"
     assert order.complaints.get().reason == "late and wet"
     assert list(order.events.values_list("to_state", flat=True))[-1] == "disputed"
@@ -123,6 +118,6 @@ def test_it_opens_a_complaint_when_a_delivered_order_is_disputed(buyer, supplier
 def test_it_refuses_a_move_by_an_organization_outside_the_order(buyer, supplier, supplier2):
     order = f.order(buyer, supplier)
     with pytest.raises(ValidationError):
-        services.order_transition(order=order, to="confirmed", actor=None, organization=supplier2)
+        services.order_transition(order=order, to="confirmed", actor=acting(supplier2))
     order.refresh_from_db()
     assert order.state == "placed"

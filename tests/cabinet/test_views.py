@@ -1,14 +1,27 @@
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from cabinet import services
-from cabinet.models import Comment, Complaint, Document, Order, Proposal, Quote, RequestForQuotation
+from cabinet import selectors, services
+from cabinet.models import (
+    Comment,
+    Complaint,
+    Document,
+    Order,
+    Proposal,
+    Quote,
+    QuoteState,
+    RequestForQuotation,
+)
 from marketplace.models import Notification
 from tests.cabinet import factories as f
+from tests.factories import acting
 
 
 def _messages(response) -> str:
@@ -161,7 +174,7 @@ def test_it_keeps_a_comment_thread_on_an_order(login, buyer, supplier, alice, sa
 
 def test_it_lets_both_parties_download_and_nobody_else(login, buyer, supplier, supplier2, alice, sam, sue, oscar, olga):
     order = f.order(buyer, supplier)
-    document = services.document_attach(upload=f.pdf("Счёт №5.pdf"), organization=supplier, actor=sam, order=order)
+    document = services.document_attach(upload=f.pdf("Счёт №5.pdf"), actor=acting(sam), order=order)
     url = reverse("cabinet:document_download", args=[document.pk])
     for person in (alice, sam):
         response = login(person).get(url)
@@ -177,12 +190,12 @@ def test_it_shares_a_requests_files_with_the_suppliers_it_was_sent_to_only(
     login, buyer, supplier, supplier2, alice, sam, sue
 ):
     rfq = f.rfq(buyer, [supplier])
-    document = services.document_attach(upload=f.pdf(), organization=buyer, actor=alice, rfq=rfq)
+    document = services.document_attach(upload=f.pdf(), actor=acting(alice), rfq=rfq)
     url = reverse("cabinet:document_download", args=[document.pk])
     assert login(sam).get(url).status_code == 200
     assert login(sue).get(url).status_code == 404
     quote = f.quote(rfq, supplier)
-    quote_doc = services.document_attach(upload=f.png(), organization=supplier, actor=sam, quote=quote)
+    quote_doc = services.document_attach(upload=f.png(), actor=acting(sam), quote=quote)
     assert login(alice).get(reverse("cabinet:document_download", args=[quote_doc.pk])).status_code == 200
 
 
@@ -230,7 +243,7 @@ def test_it_sends_a_request_and_takes_a_quote_through_the_pages(login, buyer, su
     quote = Quote.objects.get()
     assert quote.total == Decimal("102000.00")
     page = login(alice).get(reverse("cabinet:rfq_detail", args=[rfq.pk])).content.decode()
-    assert "5100.00" in page and "from stock" in page
+    assert "RUB\xa05,100.00" in page and "from stock" in page  # the price as the reader's language writes it
     response = login(alice).post(reverse("cabinet:quote_accept", args=[quote.pk]))
     order = Order.objects.get()
     assert response["Location"] == reverse("cabinet:order_detail", args=[order.pk])
@@ -325,7 +338,7 @@ def test_it_lets_only_the_supplier_answer_and_only_the_buyer_resolve(login, buye
     assert login(sam).get(reverse("cabinet:complaint_create", args=[order.pk])).status_code == 403
 
 
-# -- proposals and inbox ---------------------------------------------------------------------------
+# -- proposals -----------------------------------------------------------------------------------
 
 
 def test_it_takes_a_proposal_from_a_supplier_and_the_buyers_decision(login, buyer, supplier, alice, sam):
@@ -346,20 +359,6 @@ def test_it_takes_a_proposal_from_a_supplier_and_the_buyers_decision(login, buye
     login(alice).post(reverse("cabinet:proposal_decide", args=[proposal.pk]), {"decision": "accept"})
     proposal.refresh_from_db()
     assert proposal.state == "accepted"
-
-
-def test_it_counts_unread_notifications_in_the_nav_and_marks_them_read(login, buyer, supplier, sam):
-    f.order(buyer, supplier)
-    f.order(buyer, supplier)
-    client = login(sam)
-    page = client.get(reverse("cabinet:inbox")).content.decode()
-    assert 'id="inbox-unread" title="unread">2<' in page
-    note = Notification.objects.filter(user=sam).first()
-    response = client.get(reverse("cabinet:notification_open", args=[note.pk]))
-    assert response["Location"] == note.url
-    assert 'title="unread">1<' in client.get(reverse("cabinet:inbox")).content.decode()
-    client.post(reverse("cabinet:inbox_read_all"))
-    assert 'id="inbox-unread"' not in client.get(reverse("cabinet:inbox")).content.decode()
 
 
 def test_it_shows_what_is_waiting_on_the_home_page(login, buyer, supplier, alice, sam):
@@ -416,3 +415,199 @@ def test_it_filters_and_exports_orders(login, buyer, supplier, supplier2, alice)
     assert body.count("\n") == 2 and "Bolt House" in body
     xlsx = client.get(reverse("cabinet:order_list"), {"_export": "xlsx"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+# -- partnerships that ended, rivals, ids and codes that cannot be stored ----------------------
+
+
+@pytest.mark.parametrize("value", ["abc", f.BIG, "-1", "1.5", ""])
+def test_it_answers_a_clear_message_when_the_comment_names_no_real_supplier(login, alice, buyer, supplier, value):
+    rfq = f.rfq(buyer, [supplier])
+    response = login(alice).post(
+        reverse("cabinet:rfq_comment", args=[rfq.pk]), {"body": "hello", "supplier": value}, follow=True
+    )
+    assert response.status_code == 200
+    assert "Choose which supplier's conversation to write in." in _messages(response)
+    assert not Comment.objects.exists()
+
+
+def test_it_still_writes_in_the_chosen_suppliers_conversation(login, alice, buyer, supplier):
+    rfq = f.rfq(buyer, [supplier])
+    response = login(alice).post(
+        reverse("cabinet:rfq_comment", args=[rfq.pk]), {"body": "hello", "supplier": f" {supplier.pk} "}
+    )
+    assert response.status_code == 302
+    assert Comment.objects.get().supplier == supplier
+
+
+def test_it_refuses_a_quote_posted_on_the_page_after_the_partnership_ended(login, buyer, supplier, sam):
+    rfq = f.rfq(buyer, [supplier])
+    f.quote(rfq, supplier, price="50")
+    f.end_partnership(buyer, supplier)
+    client = login(sam)
+    data = {f"price_{line.pk}": "10" for line in rfq.lines.all()}
+    response = client.post(reverse("cabinet:rfq_quote", args=[rfq.pk]), data, follow=True)
+    assert "is not active" in _messages(response)
+    assert Quote.objects.get().total == Decimal("50.00") * sum(line.quantity for line in rfq.lines.all())
+    response = client.post(reverse("cabinet:rfq_comment", args=[rfq.pk]), {"body": "still here"}, follow=True)
+    assert "is not active" in _messages(response)
+    assert not Comment.objects.exists()
+
+
+def test_it_lets_a_former_partner_read_what_it_answered_but_hides_the_rest(login, buyer, supplier, sam):
+    answered = f.rfq(buyer, [supplier])
+    f.quote(answered, supplier)
+    unanswered = f.rfq(buyer, [supplier])
+    f.end_partnership(buyer, supplier)
+    assert list(selectors.rfq_list(organization=supplier)) == [answered]
+    assert list(selectors.waiting_for(organization=supplier)["rfqs_to_answer"]) == []
+    client = login(sam)
+    page = client.get(reverse("cabinet:rfq_detail", args=[answered.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200 and 'id="partner-inactive"' in html
+    assert 'id="quote-form"' not in html and "comment-form" not in html
+    assert client.get(reverse("cabinet:rfq_detail", args=[unanswered.pk])).status_code == 404
+    assert client.post(reverse("cabinet:rfq_quote", args=[unanswered.pk]), {}).status_code == 404
+
+
+def test_it_shows_the_buyer_a_closed_conversation_with_a_former_partner(login, alice, buyer, supplier, supplier2):
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    f.end_partnership(buyer, supplier)
+    client = login(alice)
+    html = client.get(reverse("cabinet:rfq_detail", args=[rfq.pk]) + f"?supplier={supplier.pk}").content.decode()
+    assert "the conversation is closed" in html and "comment-form" not in html
+    html = client.get(reverse("cabinet:rfq_detail", args=[rfq.pk]) + f"?supplier={supplier2.pk}").content.decode()
+    assert "the conversation is closed" not in html and "comment-form" in html
+
+
+def test_it_shows_a_supplier_only_its_own_answer_in_the_request_list(login, buyer, supplier, supplier2, sam):
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    f.quote(rfq, supplier2)
+    f.rfq(buyer, [supplier, supplier2])
+    client = login(sam)
+    response = client.get(reverse("cabinet:rfq_list"))
+    table = response.context["table"]
+    shown = [column.name for column in table.columns]
+    assert "answers_count" not in shown and "suppliers_count" not in shown and "own_answer" in shown
+    assert [row.get_cell("own_answer") for row in table.rows] == ["Not answered", "Not answered"]
+    f.quote(rfq, supplier)
+    rows = client.get(reverse("cabinet:rfq_list")).context["table"].rows
+    assert sorted(str(row.get_cell("own_answer")) for row in rows) == ["Not answered", str(QuoteState.SUBMITTED.label)]
+    exported = client.get(reverse("cabinet:rfq_list") + "?_export=csv").content.decode()
+    header = next(csv.reader(io.StringIO(exported)))
+    assert "Quotes" not in header and "Suppliers" not in header and "Your answer" in header
+    for sort in ("answers_count", "-suppliers_count", "own_answer"):
+        assert client.get(reverse("cabinet:rfq_list") + f"?sort={sort}").status_code == 200
+
+
+def test_it_still_shows_the_buyer_how_many_suppliers_quoted(login, alice, buyer, supplier, supplier2):
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    f.quote(rfq, supplier2)
+    client = login(alice)
+    table = client.get(reverse("cabinet:rfq_list")).context["table"]
+    row = next(iter(table.rows))
+    assert (row.get_cell("suppliers_count"), row.get_cell("answers_count")) == (2, 1)
+    assert "own_answer" not in [column.name for column in table.columns]
+    assert client.get(reverse("cabinet:rfq_list") + "?sort=own_answer").status_code == 200
+
+
+def test_it_offers_and_accepts_only_active_suppliers_on_the_order_form(login, alice, supplier, outsider_supplier):
+    response = login(alice).post(
+        reverse("cabinet:order_create"),
+        {
+            "supplier": outsider_supplier.pk,
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-sku": "A",
+            "lines-0-quantity": "1",
+            "lines-0-price": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "Far Away" not in response.content.decode()
+    assert response.context["form"].errors["supplier"]
+    assert not Order.objects.exists()
+
+
+def test_it_refuses_a_complaint_line_too_large_on_the_form(login, alice, buyer, supplier):
+    order = f.order(buyer, supplier, state="delivered")
+    client = login(alice)
+    for value in (f.BIG, "abc", "-3"):
+        response = client.post(reverse("cabinet:complaint_create", args=[order.pk]), {"reason": "x", "lines": [value]})
+        assert response.status_code == 200, value
+        assert response.context["form"].errors["lines"], value
+    assert not Complaint.objects.exists()
+
+
+def test_it_refuses_a_supplier_id_too_large_on_the_request_form(login, alice, supplier):
+    data = {
+        "title": "t",
+        "suppliers": [f.BIG],
+        "deadline": "2099-01-01T10:00",
+        "currency": "RUB",
+        "lines-TOTAL_FORMS": "1",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-name": "x",
+        "lines-0-quantity": "1",
+    }
+    response = login(alice).post(reverse("cabinet:rfq_create"), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors["suppliers"]
+    assert not RequestForQuotation.objects.exists()
+
+
+def test_it_refuses_too_large_ids_on_the_order_and_proposal_forms(login, alice, sam, supplier):
+    response = login(alice).post(
+        reverse("cabinet:order_create"),
+        {"supplier": f.BIG, "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-sku": "A"},
+    )
+    assert response.status_code == 200 and response.context["form"].errors["supplier"]
+    response = login(sam).post(
+        reverse("cabinet:proposal_create"),
+        {"buyer": f.BIG, "kind": "new_product", "sku": "a", "name": "b", "unit": "u", "price": "1", "currency": "RUB"},
+        follow=True,
+    )
+    assert "Buyer:" in _messages(response)
+
+
+def test_it_refuses_a_lead_time_too_large(login, buyer, supplier, sam):
+    rfq = f.rfq(buyer, [supplier])
+    data = {f"price_{line.pk}": "1" for line in rfq.lines.all()} | {"lead_time_days": f.BIG}
+    response = login(sam).post(reverse("cabinet:rfq_quote", args=[rfq.pk]), data, follow=True)
+    assert "Lead time, days:" in _messages(response)
+    prices = {line.pk: Decimal("1") for line in rfq.lines.all()}
+    with pytest.raises(ValidationError, match="0 to 3650 days"):
+        services.quote_submit(rfq=rfq, supplier=supplier, actor=acting(sam), prices=prices, lead_time_days=10**20)
+    assert not Quote.objects.exists()
+
+
+def test_it_answers_ids_too_large_in_addresses_and_filters_without_a_server_error(login, api, alice, buyer, supplier):
+    client = login(alice)
+    for url in (
+        f"/cabinet/orders/{f.BIG}/",
+        f"/cabinet/requests/{f.BIG}/",
+        f"/cabinet/complaints/{f.BIG}/",
+        f"/cabinet/documents/{f.BIG}/",
+    ):
+        assert client.get(url).status_code == 404, url
+    for url in ("/cabinet/orders/", "/cabinet/requests/", "/cabinet/complaints/"):
+        assert client.get(f"{url}?partner={f.BIG}").status_code == 200, url
+    assert api(buyer).get(f"/api/v1/orders/{f.BIG}/").status_code == 404
+
+
+def test_it_refuses_a_currency_that_is_not_an_iso_code_on_the_order_form(login, alice, supplier):
+    response = login(alice).post(
+        reverse("cabinet:order_create"),
+        {
+            "supplier": supplier.pk,
+            "currency": "$$$",
+            "lines-TOTAL_FORMS": "1",
+            "lines-INITIAL_FORMS": "0",
+            "lines-0-sku": "A",
+            "lines-0-quantity": "1",
+            "lines-0-price": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "not a currency code" in str(response.context["form"].errors["currency"])
+    assert not Order.objects.exists()

@@ -5,14 +5,14 @@ from django.core import mail
 
 from marketplace import services
 from marketplace.models import Partnership
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, acting
 
 pytestmark = pytest.mark.browser
 
 
 def test_it_signs_an_invited_supplier_up_and_back_out(page, buyer, alice):
     _invitation, token = services.invitation_create(
-        buyer=buyer, email="owner@thep-viet.test", supplier_name="Thép Việt", invited_by=alice
+        buyer=buyer, email="owner@thep-viet.test", supplier_name="Thép Việt", actor=acting(alice)
     )
 
     page.goto(f"/invitations/{token}/")

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 
 from marketplace import services
 from marketplace.models import ApiKey, Organization, Partnership, PartnershipStatus
+from tests.factories import acting
 
 
 @pytest.mark.parametrize(
@@ -35,9 +36,13 @@ def test_it_refuses_a_taken_slug_and_a_wrong_kind(db):
 
 def test_it_walks_the_onboarding_pipeline_and_records_each_step(buyer, alice):
     supplier = services.organization_create(name="New Steel", kind="supplier")
-    partnership = services.partnership_apply(supplier=supplier, buyer=buyer, actor=None, message="We sell steel")
+    partnership = services.partnership_apply(
+        supplier=supplier, buyer=buyer, actor=acting(supplier), message="We sell steel"
+    )
     for step in ["business_review", "technical_review", "integration", "active"]:
-        partnership = services.partnership_move(partnership=partnership, to=step, actor=alice, team="legal", note=step)
+        partnership = services.partnership_move(
+            partnership=partnership, to=step, actor=acting(alice), team="legal", note=step
+        )
     assert partnership.status == PartnershipStatus.ACTIVE
     assert partnership.active_since is not None
     history = list(partnership.events.values_list("from_status", "to_status"))
@@ -53,9 +58,9 @@ def test_it_walks_the_onboarding_pipeline_and_records_each_step(buyer, alice):
 
 def test_it_refuses_a_skipped_onboarding_step(buyer):
     supplier = services.organization_create(name="New Steel", kind="supplier")
-    partnership = services.partnership_apply(supplier=supplier, buyer=buyer, actor=None)
+    partnership = services.partnership_apply(supplier=supplier, buyer=buyer, actor=acting(supplier))
     with pytest.raises(ValidationError, match="Allowed now: Business review, Rejected"):
-        services.partnership_move(partnership=partnership, to="active", actor=None)
+        services.partnership_move(partnership=partnership, to="active", actor=acting(buyer))
     partnership.refresh_from_db()
     assert partnership.status == "applied"
 

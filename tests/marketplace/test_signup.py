@@ -5,7 +5,7 @@ from django.core import mail
 
 from marketplace import services
 from marketplace.models import Invitation, Membership, Partnership
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, acting
 
 LINK = re.compile(r"https?://[^\s]+")
 
@@ -17,7 +17,7 @@ def confirmation_link(message) -> str:
 def test_it_signs_up_an_invited_supplier_end_to_end(client, buyer, alice):
     steel = services.category_get_or_create(buyer=buyer, name="Steel")
     _invitation, token = services.invitation_create(
-        buyer=buyer, email="boss@thep.test", supplier_name="Thép Việt", invited_by=alice, categories=[steel]
+        buyer=buyer, email="boss@thep.test", supplier_name="Thép Việt", actor=acting(alice), categories=[steel]
     )
     page = client.get(f"/invitations/{token}/")
     assert page.status_code == 200 and "Acme Buying" in page.content.decode()
@@ -46,7 +46,9 @@ def test_it_signs_up_an_invited_supplier_end_to_end(client, buyer, alice):
 
 
 def test_it_refuses_a_used_or_unknown_invitation(client, buyer, alice):
-    _invitation, token = services.invitation_create(buyer=buyer, email="a@b.test", supplier_name="AB", invited_by=alice)
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="a@b.test", supplier_name="AB", actor=acting(alice)
+    )
     assert client.get("/invitations/not-a-token/").status_code == 404
     services.invitation_revoke(invitation=Invitation.objects.get())
     assert client.get(f"/invitations/{token}/").status_code == 404
@@ -54,7 +56,7 @@ def test_it_refuses_a_used_or_unknown_invitation(client, buyer, alice):
 
 def test_it_lets_a_logged_in_person_accept_for_an_existing_supplier(client, buyer, alice, outsider_supplier, olga):
     _invitation, token = services.invitation_create(
-        buyer=buyer, email="olga@far.test", supplier_name="Far Away", invited_by=alice
+        buyer=buyer, email="olga@far.test", supplier_name="Far Away", actor=acting(alice)
     )
     client.force_login(olga)
     response = client.post(f"/invitations/{token}/", {"supplier": outsider_supplier.pk})
@@ -66,7 +68,7 @@ def test_it_lets_a_logged_in_person_accept_for_an_existing_supplier(client, buye
 
 def test_it_does_not_accept_for_a_supplier_the_person_does_not_run(client, buyer, alice, supplier2, olga):
     _invitation, token = services.invitation_create(
-        buyer=buyer, email="olga@far.test", supplier_name="Far", invited_by=alice
+        buyer=buyer, email="olga@far.test", supplier_name="Far", actor=acting(alice)
     )
     client.force_login(olga)
     response = client.post(f"/invitations/{token}/", {"supplier": supplier2.pk})

@@ -2,15 +2,16 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from marketplace.models import ApiKey, Invitation, Membership, Partnership, PartnershipStatus
+from marketplace.models import ApiKey, Invitation, Membership, Notification, Partnership, PartnershipStatus
 from marketplace.services import api_key_authenticate, partnership_apply
 from tests import factories
+from tests.factories import acting
 
 
 @pytest.fixture
 def applicant(buyer):
     supplier = factories.SupplierFactory(name="Applicant Steel", slug="applicant")
-    return partnership_apply(supplier=supplier, buyer=buyer, actor=None, message="We roll steel")
+    return partnership_apply(supplier=supplier, buyer=buyer, actor=acting(supplier), message="We roll steel")
 
 
 # One row per view: (url name, kwargs factory, method, who may, who is refused with 403)
@@ -209,7 +210,7 @@ def test_it_requires_the_role(client, buyer, alice, paul, mary, rita, applicant,
         "partnership": applicant,
         "api_key": api_key_issue(organization=buyer, name="x")[0],
         "membership": Membership.objects.get(user=rita),
-        "invitation": invitation_create(buyer=buyer, email="i@i.test", supplier_name="I", invited_by=alice)[0],
+        "invitation": invitation_create(buyer=buyer, email="i@i.test", supplier_name="I", actor=acting(alice))[0],
     }
     kwargs = {"pk": objects[needs_pk].pk} if needs_pk else {}
     url = reverse(name, kwargs=kwargs)
@@ -247,6 +248,7 @@ def test_it_requires_the_organization_kind(client, alice, sam, name, kind):
         ("partners:detail", True, "post"),
         ("home", False, "post"),
         ("buyer_apply", False, "get"),
+        ("inbox_read_all", False, "get"),
     ],
 )
 def test_it_refuses_the_wrong_method(client, alice, applicant, name, pk, method):
@@ -259,3 +261,20 @@ def test_it_sends_anonymous_visitors_to_login(client, applicant):
     for url in ["/partners/", f"/partners/{applicant.pk}/", "/organization/", "/buyers/"]:
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+def test_it_counts_unread_notifications_in_the_nav_and_marks_them_read(login, supplier, sam):
+    for n in (1, 2):
+        Notification.objects.create(user=sam, organization=supplier, kind="order_placed", url=f"/somewhere/{n}/")
+    client = login(sam)
+    page = client.get(reverse("inbox")).content.decode()
+    assert 'id="inbox-unread" title="unread">2<' in page
+    note = Notification.objects.filter(user=sam).first()
+    response = client.get(reverse("notification_open", args=[note.pk]))
+    assert response["Location"] == note.url
+    assert 'title="unread">1<' in client.get(reverse("inbox")).content.decode()
+    client.post(reverse("inbox_read_all"))
+    assert 'id="inbox-unread"' not in client.get(reverse("inbox")).content.decode()
