@@ -203,8 +203,11 @@ class QuoteForm(forms.Form):
                 {"lead_time_days": quote.lead_time_days, "valid_until": quote.valid_until, "comment": quote.comment}
             )
 
-    def prices(self) -> dict[int, object]:
-        return {line.pk: self.cleaned_data.get(f"price_{line.pk}") for line in self.rfq_lines}
+    def clean(self):
+        """The line prices gathered as ``prices`` (RfqLine id → price), as ``quote_submit`` takes them."""
+        data = super().clean()
+        data["prices"] = {line.pk: data.pop(f"price_{line.pk}", None) for line in self.rfq_lines}
+        return data
 
 
 class DeclineForm(forms.Form):

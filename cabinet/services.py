@@ -154,11 +154,10 @@ def _document_save(*, upload, kind, actor: Actor, organization, buyer, supplier=
         buyer=buyer,
         supplier=supplier,
         organization=organization,
-        uploaded_by=actor.person,
-        api_key=actor.api_key,
         original_name=(upload.name or "file")[-255:],
         content_type=kind.content_type,
         size=upload.size,
+        **actor.as_fields("uploaded_by"),
         **target,
     )
     upload.seek(0)
@@ -174,12 +173,11 @@ def _record(order: Order, *, source: str, target: str, actor: Actor, organizatio
         order=order,
         from_state=source,
         to_state=target,
-        actor=actor.person,
-        api_key=actor.api_key,
         via_api=actor.via_api,
         organization=organization,
         comment=comment,
         created_at=when or timezone.now(),
+        **actor.as_fields("actor"),
     )
 
 
@@ -451,15 +449,8 @@ def comment_add(
     else:
         supplier, other = _rfq_conversation(rfq, actor, supplier)
         subject, url = _("request “%(title)s”") % {"title": rfq.title}, _rfq_url(rfq)
-    comment = Comment(
-        order=order,
-        rfq=rfq,
-        supplier=supplier,
-        author=actor.person,
-        api_key=actor.api_key,
-        organization=actor.organization,
-        body=body[:10000],
-    )
+    thread = {"order": order, "rfq": rfq, "supplier": supplier}
+    comment = Comment(body=body[:10000], organization=actor.organization, **thread, **actor.as_fields("author"))
     comment.full_clean()
     comment.save()
     notify(organization=other, kind="comment", params={"org": actor.organization.name, "subject": subject}, url=url)
@@ -896,8 +887,7 @@ def complaint_open(
         buyer=order.buyer,
         supplier=order.supplier,
         reason=reason,
-        opened_by=actor.person,
-        opened_by_key=actor.api_key,
+        **actor.as_fields("opened_by", key="opened_by_key"),
     )
     complaint.full_clean()
     complaint.save()

@@ -59,6 +59,22 @@ def _acting(request: HttpRequest) -> Perm:
     return acting_permission(request.organization.kind)
 
 
+def _submit(request: HttpRequest, form, service, *, success="", invalid="", on_form=False, **arguments):
+    """A posted form handed to ``service`` on behalf of ``request.actor``: the form's fields and
+    ``arguments`` become the service's arguments; a refusal is shown on the form when the page shows
+    it again (``on_form``), else as messages. A form that is not valid shows ``invalid``, or its
+    errors one by one. Returns what the service returned, or None."""
+    if form.is_valid():
+        shown_on = form if on_form else None
+        fields = {**form.cleaned_data, **arguments}
+        return perform(request, service, success=success, form=shown_on, actor=request.actor, **fields)
+    if invalid:
+        messages.error(request, invalid)
+    else:
+        show_form_errors(request, form)
+    return None
+
+
 def _rfq(request: HttpRequest, pk: int, **access) -> RequestForQuotation:
     return fetch(request, RequestForQuotation.objects.select_related("buyer"), pk=pk, **access)
 
@@ -88,6 +104,10 @@ class RfqListView(TenantTableView):
 rfq_list = RfqListView.as_view()
 
 
+def _sent_to_suppliers(rfq: RequestForQuotation) -> str:
+    return _("The request is sent to %(n)s suppliers.") % {"n": rfq.suppliers.count()}
+
+
 @require_http_methods(["GET", "POST"])
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def rfq_create(request: HttpRequest) -> HttpResponse:
@@ -95,21 +115,14 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
     form = RfqForm(request.POST or None, request.FILES or None, suppliers=suppliers)
     lines = RfqLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
-        data = form.cleaned_data
-        rfq = perform(
+        rfq = _submit(
             request,
+            form,
             services.rfq_create,
-            form=form,
-            success=_("The request is sent to %(n)s suppliers.") % {"n": len(data["suppliers"])},
+            success=_sent_to_suppliers,
+            on_form=True,
             buyer=request.organization,
-            actor=request.actor,
-            title=data["title"],
-            description=data["description"],
-            deadline=data["deadline"],
-            currency=data["currency"],
-            suppliers=data["suppliers"],
             lines=filled_lines(lines),
-            files=data["files"],
         )
         if rfq is not None:
             return redirect("cabinet:rfq_detail", pk=rfq.pk)
@@ -188,21 +201,8 @@ def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def rfq_quote(request: HttpRequest, pk: int) -> HttpResponse:
     rfq = _rfq(request, pk, kind=SUPPLIER, permission=Perm.WORK)
     form = QuoteForm(request.POST, request.FILES, rfq_lines=rfq.lines.all())
-    if not form.is_valid():
-        show_form_errors(request, form)
-        return redirect("cabinet:rfq_detail", pk=rfq.pk)
-    perform(
-        request,
-        services.quote_submit,
-        success=_("Your quote is sent."),
-        rfq=rfq,
-        supplier=request.organization,
-        actor=request.actor,
-        prices=form.prices(),
-        lead_time_days=form.cleaned_data["lead_time_days"],
-        valid_until=form.cleaned_data["valid_until"],
-        comment=form.cleaned_data["comment"],
-        files=form.cleaned_data["files"],
+    _submit(
+        request, form, services.quote_submit, success=_("Your quote is sent."), rfq=rfq, supplier=request.organization
     )
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
@@ -211,18 +211,14 @@ def rfq_quote(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_view()
 def rfq_decline(request: HttpRequest, pk: int) -> HttpResponse:
     rfq = _rfq(request, pk, kind=SUPPLIER, permission=Perm.WORK)
-    form = DeclineForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Say why you decline."))
-        return redirect("cabinet:rfq_detail", pk=rfq.pk)
-    perform(
+    _submit(
         request,
+        DeclineForm(request.POST),
         services.quote_decline,
         success=_("You declined the request."),
+        invalid=_("Say why you decline."),
         rfq=rfq,
         supplier=request.organization,
-        actor=request.actor,
-        reason=form.cleaned_data["reason"],
     )
     return redirect("cabinet:rfq_detail", pk=rfq.pk)
 
@@ -345,36 +341,27 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _moved(order: Order) -> str:
+    return _("Order %(number)s is now “%(state)s”.") % {"number": order.number, "state": order.get_state_display()}
+
+
 @require_POST
 @tenant_view()
 def order_transition(request: HttpRequest, pk: int) -> HttpResponse:
     order = _order(request, pk, permission=_acting(request))
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a move."))
-        return redirect("cabinet:order_detail", pk=order.pk)
-    moved = perform(
+    _submit(
         request,
+        TransitionForm(request.POST),
         services.order_transition,
+        success=_moved,
+        invalid=_("Choose a move."),
         order=order,
-        to=form.cleaned_data["to"],
-        actor=request.actor,
-        comment=form.cleaned_data["comment"],
     )
-    if moved is not None:
-        messages.success(
-            request,
-            _("Order %(number)s is now “%(state)s”.") % {"number": moved.number, "state": moved.get_state_display()},
-        )
     return redirect("cabinet:order_detail", pk=order.pk)
 
 
 def _comment(request: HttpRequest, **thread) -> None:
-    form = CommentForm(request.POST)
-    if form.is_valid():
-        perform(request, services.comment_add, body=form.cleaned_data["body"], actor=request.actor, **thread)
-    else:
-        messages.error(request, _("Write something first."))
+    _submit(request, CommentForm(request.POST), services.comment_add, invalid=_("Write something first."), **thread)
 
 
 @require_POST
@@ -472,17 +459,8 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk, kind=SUPPLIER, permission=Perm.WORK)
     form = ComplaintAnswerForm(request.POST)
-    if form.is_valid():
-        perform(
-            request,
-            services.complaint_answer,
-            success=_("Your answer is sent."),
-            complaint=complaint,
-            answer=form.cleaned_data["answer"],
-            actor=request.actor,
-        )
-    else:
-        messages.error(request, _("Write your answer."))
+    success, invalid = _("Your answer is sent."), _("Write your answer.")
+    _submit(request, form, services.complaint_answer, success=success, invalid=invalid, complaint=complaint)
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
 
 
@@ -491,19 +469,7 @@ def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk, kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
     form = ComplaintResolveForm(request.POST)
-    if form.is_valid():
-        perform(
-            request,
-            services.complaint_resolve,
-            success=_("The complaint is resolved."),
-            complaint=complaint,
-            resolution=form.cleaned_data["resolution"],
-            comment=form.cleaned_data["comment"],
-            compensation=form.cleaned_data["compensation"],
-            actor=request.actor,
-        )
-    else:
-        show_form_errors(request, form)
+    _submit(request, form, services.complaint_resolve, success=_("The complaint is resolved."), complaint=complaint)
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
 
 
@@ -522,22 +488,15 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
     return render(request, "cabinet/proposal_list.html", {"proposals": proposals, "form": form, "can_act": may_act})
 
 
+def _sent_to_buyer(proposal: Proposal) -> str:
+    return _("Your proposal is sent to %(buyer)s.") % {"buyer": proposal.buyer.name}
+
+
 @require_POST
 @tenant_view(kind=SUPPLIER, permission=Perm.WORK)
 def proposal_create(request: HttpRequest) -> HttpResponse:
     form = ProposalForm(request.POST, buyers=active_buyers(supplier=request.organization))
-    if form.is_valid():
-        data = form.cleaned_data
-        perform(
-            request,
-            services.proposal_create,
-            success=_("Your proposal is sent to %(buyer)s.") % {"buyer": data["buyer"].name},
-            supplier=request.organization,
-            actor=request.actor,
-            **{k: data[k] for k in ("buyer", "kind", "sku", "name", "unit", "price", "currency", "comment")},
-        )
-    else:
-        show_form_errors(request, form)
+    _submit(request, form, services.proposal_create, success=_sent_to_buyer, supplier=request.organization)
     return redirect("cabinet:proposal_list")
 
 

@@ -76,6 +76,11 @@ class Actor:
             return _("API key “%(name)s”") % {"name": self.api_key.name}
         return _("the system")
 
+    def as_fields(self, person: str, key: str = "api_key") -> dict:
+        """The columns that record this actor on a row: ``{person: the person, key: the API key}``
+        (``Comment(body=..., **actor.as_fields("author"))``)."""
+        return {person: self.person, key: self.api_key}
+
     def acts_for(self, organization: Organization) -> bool:
         """Whether this actor may act on ``organization``'s behalf: its own person or key, or the
         site itself (which acts for whoever it was told to)."""

@@ -1,3 +1,6 @@
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -28,17 +31,18 @@ def show_service_error(request, error: ValidationError, form=None, *, on_form: b
             messages.error(request, text)
 
 
-def perform(request, service, /, *, success: str = "", form=None, **arguments):
-    """Call ``service(**arguments)`` for a view: flash ``success`` when it goes through, or show its
-    refusal with ``show_service_error`` (on ``form`` when given). Returns what the service returned,
-    or None when it refused."""
+def perform(request, service, /, *, success: str | Callable[[Any], str] = "", form=None, **arguments):
+    """Call ``service(**arguments)`` for a view: flash ``success`` (a text, or a function of what
+    the service returned) when it goes through, or show its refusal with ``show_service_error`` (on
+    ``form`` when given). Returns what the service returned, or None when it refused."""
     try:
         result = service(**arguments)
     except ValidationError as error:
         show_service_error(request, error, form)
         return None
-    if success:
-        messages.success(request, success)
+    text = success(result) if callable(success) else success
+    if text:
+        messages.success(request, text)
     return result
 
 

@@ -2,7 +2,6 @@ from allauth.account.forms import ResetPasswordForm
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,8 +24,8 @@ from .forms import (
     OrganizationForm,
     PartnershipCategoriesForm,
     PartnershipMoveForm,
+    perform,
     show_form_errors,
-    show_service_error,
 )
 from .models import Membership, OrganizationKind, Partnership, PartnershipStatus, Perm, Role, User
 from .tables import BuyerPartnershipTable, PartnershipTable
@@ -51,15 +50,16 @@ def home(request: HttpRequest) -> HttpResponse:
 def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            organization = services.organization_create(
-                name=form.cleaned_data["name"], kind=form.cleaned_data["kind"], owner=request.user
-            )
-        except ValidationError as error:
-            show_service_error(request, error, form)
-        else:
+        organization = perform(
+            request,
+            services.organization_create,
+            form=form,
+            success=lambda created: _("%(name)s is ready.") % {"name": created.name},
+            owner=request.user,
+            **form.cleaned_data,
+        )
+        if organization is not None:
             switch_organization(request, organization.pk)
-            messages.success(request, _("%(name)s is ready.") % {"name": organization.name})
             return redirect("home")
     return render(request, "marketplace/organization_create.html", {"form": form})
 
@@ -154,13 +154,14 @@ def member_update(request: HttpRequest, pk: int) -> HttpResponse:
     elif last_owner and form.cleaned_data["role"] != Role.OWNER:
         messages.error(request, _("An organization keeps at least one owner."))
     else:
-        try:
-            services.membership_set(
-                organization=request.organization, user=membership.user, role=form.cleaned_data["role"]
-            )
-            messages.success(request, _("Role changed."))
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.membership_set,
+            success=_("Role changed."),
+            organization=request.organization,
+            user=membership.user,
+            role=form.cleaned_data["role"],
+        )
     return redirect("organization_settings")
 
 
@@ -234,11 +235,7 @@ def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     invitation = fetch(
         request, selectors.invitation_list(buyer=request.organization), permission=Perm.MANAGE_PARTNERS, pk=pk
     )
-    try:
-        services.invitation_revoke(invitation=invitation)
-        messages.success(request, _("Invitation revoked."))
-    except ValidationError as error:
-        show_service_error(request, error)
+    perform(request, services.invitation_revoke, success=_("Invitation revoked."), invitation=invitation)
     return redirect("partners:list")
 
 
@@ -278,17 +275,14 @@ def partner_move(request: HttpRequest, pk: int) -> HttpResponse:
         allowed = ", ".join(str(label) for _v, label in form.fields["to"].choices)
         messages.error(request, _("That move is not allowed now. Allowed: %(allowed)s.") % {"allowed": allowed})
     else:
-        try:
-            services.partnership_move(
-                partnership=partnership,
-                to=form.cleaned_data["to"],
-                actor=request.actor,
-                team=form.cleaned_data["team"],
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("Status updated."))
-        except ValidationError as error:
-            show_service_error(request, error)
+        perform(
+            request,
+            services.partnership_move,
+            success=_("Status updated."),
+            partnership=partnership,
+            actor=request.actor,
+            **form.cleaned_data,
+        )
     return redirect("partners:detail", pk=partnership.pk)
 
 
@@ -337,18 +331,14 @@ def buyer_apply(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Choose a buyer from the list."))
         return redirect("buyers")
-    try:
-        services.partnership_apply(
-            supplier=request.organization,
-            buyer=form.cleaned_data["buyer"],
-            actor=request.actor,
-            message=form.cleaned_data["message"],
-        )
-        messages.success(
-            request, _("Your application to %(buyer)s is sent.") % {"buyer": form.cleaned_data["buyer"].name}
-        )
-    except ValidationError as error:
-        show_service_error(request, error)
+    perform(
+        request,
+        services.partnership_apply,
+        success=_("Your application to %(buyer)s is sent.") % {"buyer": form.cleaned_data["buyer"].name},
+        supplier=request.organization,
+        actor=request.actor,
+        **form.cleaned_data,
+    )
     return redirect("buyers")
 
 
@@ -368,22 +358,19 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     )
     form = InvitationAcceptForm(request.POST or None, suppliers=suppliers, initial={"name": invitation.supplier_name})
     if request.method == "POST" and form.is_valid():
-        try:
-            supplier = services.invitation_accept(
-                invitation=invitation,
-                user=request.user,
-                supplier=form.cleaned_data["supplier"],
-                name=form.cleaned_data["name"],
-            )
-        except ValidationError as error:
-            show_service_error(request, error)
-        else:
-            switch_organization(request, supplier.pk)
-            messages.success(
-                request,
+        supplier = perform(
+            request,
+            services.invitation_accept,
+            success=lambda connected: (
                 _("%(supplier)s is now connected to %(buyer)s.")
-                % {"supplier": supplier.name, "buyer": invitation.buyer.name},
-            )
+                % {"supplier": connected.name, "buyer": invitation.buyer.name}
+            ),
+            invitation=invitation,
+            user=request.user,
+            **form.cleaned_data,
+        )
+        if supplier is not None:
+            switch_organization(request, supplier.pk)
             return redirect("home")
     return render(request, "marketplace/invitation_accept.html", {"invitation": invitation, "form": form})
 

@@ -511,18 +511,14 @@ def test_it_still_shows_the_buyer_how_many_suppliers_quoted(login, alice, buyer,
     assert client.get(reverse("cabinet:rfq_list") + "?sort=own_answer").status_code == 200
 
 
+def _one_line_order(supplier, **fields) -> dict:
+    """The order form's data for one line (SKU A, one piece at 1)."""
+    lines = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-sku": "A", "lines-0-quantity": "1"}
+    return {"supplier": supplier.pk, **lines, "lines-0-price": "1", **fields}
+
+
 def test_it_offers_and_accepts_only_active_suppliers_on_the_order_form(login, alice, supplier, outsider_supplier):
-    response = login(alice).post(
-        reverse("cabinet:order_create"),
-        {
-            "supplier": outsider_supplier.pk,
-            "lines-TOTAL_FORMS": "1",
-            "lines-INITIAL_FORMS": "0",
-            "lines-0-sku": "A",
-            "lines-0-quantity": "1",
-            "lines-0-price": "1",
-        },
-    )
+    response = login(alice).post(reverse("cabinet:order_create"), _one_line_order(outsider_supplier))
     assert response.status_code == 200
     assert "Far Away" not in response.content.decode()
     assert response.context["form"].errors["supplier"]
@@ -596,18 +592,7 @@ def test_it_answers_ids_too_large_in_addresses_and_filters_without_a_server_erro
 
 
 def test_it_refuses_a_currency_that_is_not_an_iso_code_on_the_order_form(login, alice, supplier):
-    response = login(alice).post(
-        reverse("cabinet:order_create"),
-        {
-            "supplier": supplier.pk,
-            "currency": "$$$",
-            "lines-TOTAL_FORMS": "1",
-            "lines-INITIAL_FORMS": "0",
-            "lines-0-sku": "A",
-            "lines-0-quantity": "1",
-            "lines-0-price": "1",
-        },
-    )
+    response = login(alice).post(reverse("cabinet:order_create"), _one_line_order(supplier, currency="$$$"))
     assert response.status_code == 200
     assert "not a currency code" in str(response.context["form"].errors["currency"])
     assert not Order.objects.exists()
