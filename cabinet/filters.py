@@ -1,6 +1,5 @@
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Organization
@@ -57,9 +56,8 @@ class RfqFilter(_CabinetFilter):
         fields = ["q", "state", "partner", "date_from", "date_to"]
 
     def filter_partner(self, queryset, name, value):
-        if not value:
-            return queryset
-        return queryset.filter(Q(buyer=value) | Q(suppliers=value)).distinct()
+        # A request has several suppliers: the join could repeat it once per supplier.
+        return super().filter_partner(queryset, name, value).distinct()
 
 
 class ComplaintFilter(_CabinetFilter):

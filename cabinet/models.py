@@ -93,6 +93,8 @@ class RfqState(models.TextChoices):
 
 
 class RfqQuerySet(TwoSidedQuerySet):
+    supplier_field = "suppliers"  # a request goes to several suppliers
+
     def visible_to(self, organization: Organization | None):
         """A buyer sees its own requests. A supplier sees those sent to it by buyers it actively
         works with, and those it answered (its quote stays readable after the partnership ends)."""

@@ -596,3 +596,17 @@ def test_it_refuses_a_currency_that_is_not_an_iso_code_on_the_order_form(login, 
     assert response.status_code == 200
     assert "not a currency code" in str(response.context["form"].errors["currency"])
     assert not Order.objects.exists()
+
+
+def test_it_filters_each_list_by_the_partner_whichever_side_looks(login, buyer, supplier, supplier2, alice, sam):
+    mine = f.order(buyer, supplier)
+    f.order(buyer, supplier2)
+    shared = f.rfq(buyer, [supplier, supplier2])
+    f.rfq(buyer, [supplier2])
+    buyer_client = login(alice)
+    orders = buyer_client.get(reverse("cabinet:order_list") + f"?partner={supplier.pk}").context["table"]
+    assert [row.record for row in orders.rows] == [mine]
+    requests = buyer_client.get(reverse("cabinet:rfq_list") + f"?partner={supplier.pk}").context["table"]
+    assert [row.record for row in requests.rows] == [shared]
+    requests = login(sam).get(reverse("cabinet:rfq_list") + f"?partner={buyer.pk}").context["table"]
+    assert [row.record for row in requests.rows] == [shared]

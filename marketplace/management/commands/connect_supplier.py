@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from marketplace import services
+from marketplace.actors import Actor
 from marketplace.models import OrganizationKind
 
 from ._base import one_line, organization_by_slug
@@ -28,6 +29,8 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"“{since}” is not a date in the form YYYY-MM-DD.") from None
         try:
-            services.partnership_connect(buyer=buyer_org, supplier=supplier_org, since=since_date, categories=category)
+            services.partnership_connect(
+                buyer=buyer_org, supplier=supplier_org, since=since_date, categories=category, actor=Actor.system()
+            )
         except ValidationError as error:
             raise CommandError(one_line(error)) from None

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from marketplace import services
+from marketplace.actors import Actor
 
 from ._base import organization_by_slug
 
@@ -14,5 +15,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, org, name, **options):
         organization = organization_by_slug(org)
-        _api_key, key = services.api_key_issue(organization=organization, name=name or "Issued by operator")
+        _api_key, key = services.api_key_issue(
+            organization=organization, name=name or "Issued by operator", actor=Actor.system(organization)
+        )
         self.stdout.write(key)
