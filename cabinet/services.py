@@ -110,7 +110,7 @@ def _is(actor: Actor, organization_id: int) -> bool:
 def _check_actor(actor: Actor, organization: Organization) -> None:
     """A person or key may act only for its own organization (the site for whichever it is told)."""
     if not actor.acts_for(organization):
-        raise ValidationError(_("You act for another organization than %(org)s.") % {"org": organization.name})
+        raise ValidationError(_("Only the people and keys of %(org)s may do this for it.") % {"org": organization.name})
 
 
 def _side(order: Order, actor: Actor) -> str:
