@@ -19,9 +19,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.models import Notification, Organization
+from marketplace import events
+from marketplace.models import Notification, Organization, OverridePurpose
 from marketplace.notifications import notify
 from marketplace.selectors import is_active_partner
+from marketplace.services import partnership_check_blocked
 
 from . import documents as doc_rules
 from .models import (
@@ -227,6 +229,7 @@ def order_create(
     wanted_date: dt.date | None = None,
     via_api: bool = False,
     files: Iterable = (),
+    override_reason: str = "",
 ) -> Order:
     """Place an order of ``buyer`` with ``supplier``; it starts ``placed`` and the supplier is told.
 
@@ -238,9 +241,13 @@ def order_create(
     ``source`` is the Quote the order comes from, or any other object/string (an auction award passes
     its auction or award: stored as ``"<model>:<pk>"`` in ``source_ref``). ``actor`` is the person
     placing it, or None for an API key or the system. ``files`` are attached to the order (each is
-    checked first). Raises ValidationError, changing nothing.
+    checked first). A supplier blocked by its rating needs ``override_reason`` (recorded).
+    Raises ValidationError, changing nothing.
     """
     _check_partners(buyer, supplier)
+    partnership_check_blocked(
+        buyer=buyer, suppliers=[supplier], purpose=OverridePurpose.ORDER, reason=override_reason, user=_person(actor)
+    )
     currency = _currency(currency) if currency not in (None, "") else None
     if channel not in OrderChannel.values:
         raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
@@ -402,6 +409,7 @@ def _apply_move(
         comment=comment,
         created_at=when,
     )
+    events.publish("order_moved", buyer_id=order.buyer_id, supplier_id=order.supplier_id, state=move.target)
     other = order.supplier if organization.pk == order.buyer_id else order.buyer
     if move.target != OrderState.DISPUTED:  # the complaint itself tells the supplier
         notify(
@@ -551,9 +559,11 @@ def rfq_create(
     description: str = "",
     currency: str = "RUB",
     files: Iterable = (),
+    override_reason: str = "",
 ) -> RequestForQuotation:
     """Send a request for quotation to chosen active suppliers. ``lines``: dicts with ``name``,
-    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``."""
+    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``. A supplier
+    blocked by its rating needs ``override_reason`` (recorded)."""
     title = (title or "").strip()
     if not title:
         raise ValidationError({"title": _("Give the request a title.")})
@@ -566,6 +576,9 @@ def rfq_create(
         _check_partners(buyer, supplier)
     if not lines:
         raise ValidationError({"lines": _("A request needs at least one line.")})
+    partnership_check_blocked(
+        buyer=buyer, suppliers=suppliers, purpose=OverridePurpose.RFQ, reason=override_reason, user=_person(actor)
+    )
     prepared = []
     for n, raw in enumerate(lines, start=1):
         name = str(raw.get("name") or "").strip()
@@ -911,6 +924,7 @@ def complaint_open(
             comment=reason,
             via_api=via_api,
         )
+    events.publish("complaint_opened", buyer_id=order.buyer_id, supplier_id=order.supplier_id)
     notify(
         organization=order.supplier,
         kind="complaint_opened",
@@ -976,6 +990,7 @@ def complaint_resolve(
     complaint.resolved_by = _person(actor)
     complaint.full_clean()
     complaint.save()
+    events.publish("complaint_resolved", buyer_id=complaint.buyer_id, supplier_id=complaint.supplier_id)
     notify(
         organization=complaint.supplier,
         kind="complaint_resolved",

@@ -48,3 +48,12 @@ def api_key_list(*, organization: Organization) -> QuerySet[ApiKey]:
 
 def invitation_list(*, buyer: Organization) -> QuerySet[Invitation]:
     return buyer.invitations.select_related("invited_by", "supplier")
+
+
+def partner_ratings(*, buyer: Organization, suppliers=None) -> dict[int, Partnership]:
+    """Supplier id → its partnership with ``buyer`` carrying the current rating (``rating_score``,
+    ``rating_band``, ``rating_is_new``), for every place that shows a supplier to pick."""
+    partnerships = Partnership.objects.filter(buyer=buyer)
+    if suppliers is not None:
+        partnerships = partnerships.filter(supplier__in=suppliers)
+    return {p.supplier_id: p for p in partnerships.only("supplier_id", "rating_score", "rating_band", "rating_is_new")}
