@@ -155,6 +155,12 @@ class OrderCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     wanted_date = serializers.DateField(required=False, allow_null=True)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Needed to order from a supplier blocked by its rating.",
+    )
 
     def validate_currency(self, value: str) -> str:
         code = currency_code(value)
@@ -251,6 +257,7 @@ def _order_create(request: Request) -> Response:
         note=data.get("note", ""),
         wanted_date=data.get("wanted_date"),
         via_api=True,
+        override_reason=data.get("override_reason", ""),
     )
     order = _orders(request.organization).get(pk=order.pk)
     body = OrderDetailSerializer(order, context={"organization": request.organization}).data

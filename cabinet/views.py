@@ -78,13 +78,25 @@ class RfqListView(_CabinetTable):
 rfq_list = RfqListView.as_view()
 
 
+def _chosen(request: HttpRequest, suppliers, name: str) -> list:
+    """Suppliers chosen beforehand by ``?<name>=slug,slug`` (the ratings' top contractors)."""
+    slugs = [s for s in request.GET.get(name, "").split(",") if s]
+    return list(suppliers.filter(slug__in=slugs).values_list("pk", flat=True)) if slugs else []
+
+
 @organization_required
 @require_http_methods(["GET", "POST"])
 def rfq_create(request: HttpRequest) -> HttpResponse:
     require_kind(request, OrganizationKind.BUYER)
     require(request, "procure")
     suppliers = active_suppliers(buyer=request.organization)
-    form = RfqForm(request.POST or None, request.FILES or None, suppliers=suppliers)
+    form = RfqForm(
+        request.POST or None,
+        request.FILES or None,
+        suppliers=suppliers,
+        buyer=request.organization,
+        initial={"suppliers": _chosen(request, suppliers, "suppliers")},
+    )
     lines = RfqLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         data = form.cleaned_data
@@ -99,6 +111,7 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
                 suppliers=data["suppliers"],
                 lines=filled_lines(lines),
                 files=data["files"],
+                override_reason=data["override_reason"],
             )
         except ValidationError as error:
             show_service_error(request, error, form)
@@ -305,7 +318,14 @@ def order_create(request: HttpRequest) -> HttpResponse:
     require_kind(request, OrganizationKind.BUYER)
     require(request, "procure")
     suppliers = active_suppliers(buyer=request.organization)
-    form = OrderForm(request.POST or None, request.FILES or None, suppliers=suppliers)
+    chosen = _chosen(request, suppliers, "supplier")
+    form = OrderForm(
+        request.POST or None,
+        request.FILES or None,
+        suppliers=suppliers,
+        buyer=request.organization,
+        initial={"supplier": chosen[0] if chosen else None},
+    )
     lines = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         data = form.cleaned_data
@@ -328,6 +348,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
                 note=data["note"],
                 wanted_date=data["wanted_date"],
                 files=data["files"],
+                override_reason=data["override_reason"],
             )
         except ValidationError as error:
             show_service_error(request, error, form)
