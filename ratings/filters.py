@@ -9,7 +9,9 @@ from .models import SupplierScore
 
 class RatingFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="search")
-    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.none(), method="in_category")
+    category = django_filters.ModelChoiceFilter(
+        label=_("Category"), queryset=Category.objects.none(), method="in_category"
+    )
     band = django_filters.ChoiceFilter(label=_("Band"), choices=RatingBand.choices)
     min_orders = django_filters.NumberFilter(label=_("At least orders"), field_name="orders_count", lookup_expr="gte")
 
@@ -25,7 +27,11 @@ class RatingFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         value = value.strip()
-        return queryset.filter(Q(supplier__name__icontains=value) | Q(supplier__slug__icontains=value)) if value else queryset
+        return (
+            queryset.filter(Q(supplier__name__icontains=value) | Q(supplier__slug__icontains=value))
+            if value
+            else queryset
+        )
 
     def in_category(self, queryset, name, value):
         if not value:

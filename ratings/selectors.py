@@ -70,9 +70,7 @@ def top_contractors(
     the product), by score, price sub-score breaking ties."""
     scores = leaderboard(buyer=buyer).exclude(band="blocked")
     if category is not None:
-        serving = Partnership.objects.active().filter(
-            buyer=buyer, supplier=OuterRef("supplier"), categories=category
-        )
+        serving = Partnership.objects.active().filter(buyer=buyer, supplier=OuterRef("supplier"), categories=category)
         scores = scores.filter(Exists(serving))
     if product_id is not None:
         from pricing.selectors import mapping_list
