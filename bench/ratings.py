@@ -36,7 +36,7 @@ FROM marketplace_organization o WHERE o.slug LIKE 'bench-s-%%';
 
 INSERT INTO cabinet_order (buyer_id, supplier_id, number, channel, state, currency, total, note, shipment_note,
                            source_ref, created_at, updated_at, placed_at, delivered_at, completed_at, wanted_date)
-SELECT %(buyer)s, s.first_id + (i * 7919) %% %(suppliers)s, 'B-' || i, 'web',
+SELECT %(buyer)s, s.first_id + (i::bigint * 7919) %% %(suppliers)s, 'B-' || i, 'web',
        CASE WHEN i %% 50 = 0 THEN 'disputed' WHEN i %% 10 = 0 THEN 'placed' ELSE 'completed' END,
        'RUB', round((100 + (i * 37) %% 100000)::numeric, 2), '', '', '',
        now() - make_interval(days => (i %% 1000 + 10)::int), now(), now() - make_interval(days => (i %% 1000 + 10)::int),
