@@ -98,7 +98,8 @@ class TrustInputSerializer(serializers.Serializer):
 
 
 def _partner(buyer: Organization, slug: str) -> Organization:
-    supplier = active_suppliers(buyer=buyer).filter(slug=slug).first()
+    """An active supplier of ``buyer``; anything else (and any slug for a supplier) is a 404."""
+    supplier = active_suppliers(buyer=buyer).filter(slug=slug).first() if buyer.is_buyer else None
     if supplier is None:
         raise Http404
     return supplier
@@ -106,7 +107,7 @@ def _partner(buyer: Organization, slug: str) -> Organization:
 
 @extend_schema(request=TrustInputSerializer, responses={201: {"type": "object"}})
 @api_view(["POST"])
-@permission_classes([IsBuyer])
+@permission_classes([IsOrganizationMember])
 def trust(request: Request, slug: str) -> Response:
     supplier = _partner(request.organization, slug)
     _require_rate(request)

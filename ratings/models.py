@@ -160,7 +160,9 @@ class TrustMark(models.Model):
 
     buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="trust_marks")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     author_name = models.CharField(max_length=200, blank=True)  # the key's name for API marks
     score = models.PositiveSmallIntegerField(
         _("mark"),

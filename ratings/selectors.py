@@ -50,6 +50,11 @@ def dispute_list(*, organization: Organization) -> QuerySet[Dispute]:
     return Dispute.objects.filter(**side).select_related("buyer", "supplier", "trust_mark", "complaint__order")
 
 
+def disputes_to_answer(*, buyer: Organization) -> QuerySet[Dispute]:
+    """Disputes a buyer's managers answer (none for a supplier organization)."""
+    return Dispute.objects.filter(buyer=buyer) if buyer.is_buyer else Dispute.objects.none()
+
+
 def rating_settings(*, buyer: Organization) -> RatingSettings:
     return settings_for(buyer)
 

@@ -101,7 +101,7 @@ def _page_context(buyer, supplier) -> dict:
     }
 
 
-@tenant_view(kind=OrganizationKind.BUYER)
+@tenant_view()  # the lookup answers 404 to a supplier before any kind or role check
 @require_GET
 def supplier(request: HttpRequest, slug: str) -> HttpResponse:
     found = _supplier_of(request, slug)
@@ -112,7 +112,7 @@ def supplier(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "ratings/supplier.html", context)
 
 
-@tenant_view(kind=OrganizationKind.BUYER)
+@tenant_view()
 @require_POST
 def trust_add(request: HttpRequest, slug: str) -> HttpResponse:
     found = _supplier_of(request, slug, permission=Perm.RATE)
@@ -171,10 +171,10 @@ def disputes(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/disputes.html", {"disputes": items, "answer_form": DisputeAnswerForm()})
 
 
-@tenant_view(kind=OrganizationKind.BUYER)
+@tenant_view()
 @require_POST
 def dispute_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    dispute = get_for(selectors.dispute_list(organization=request.organization), pk=pk)
+    dispute = get_for(selectors.disputes_to_answer(buyer=request.organization), pk=pk)
     require(request, Perm.RATE)
     form = DisputeAnswerForm(request.POST)
     form.is_valid()
@@ -197,7 +197,7 @@ def _sharing_buyer(request: HttpRequest, slug: str):
     return get_for(selectors.buyers_sharing_with(supplier=request.organization), slug=slug)
 
 
-@tenant_view(kind=OrganizationKind.SUPPLIER)
+@tenant_view()
 @require_GET
 def own(request: HttpRequest, slug: str) -> HttpResponse:
     buyer = _sharing_buyer(request, slug)
@@ -212,7 +212,7 @@ def own(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "ratings/own.html", context)
 
 
-@tenant_view(kind=OrganizationKind.SUPPLIER)
+@tenant_view()
 @require_POST
 def dispute_open(request: HttpRequest, slug: str) -> HttpResponse:
     buyer = _sharing_buyer(request, slug)
