@@ -3,7 +3,7 @@ organization may see (anything else is a 404 upstream)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -238,7 +238,13 @@ def orders_delivered_for_rating(*, buyer: Organization) -> QuerySet[Order]:
         Order.objects.filter(
             buyer=buyer, delivered_at__isnull=False, state__in=[OrderState.COMPLETED, OrderState.DISPUTED]
         )
-        .annotate(wanted_on=Coalesce("wanted_date", Subquery(from_request)))
+        # The request's date is looked up only for orders that came from a quote (a subquery per
+        # order would dominate the rating's recompute).
+        .annotate(
+            wanted_on=Coalesce(
+                "wanted_date", Case(When(quote_id__isnull=False, then=Subquery(from_request)), default=None)
+            )
+        )
         .order_by()
     )
 

@@ -283,22 +283,18 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
     return suppliers, rows
 
 
-def mapped_offer_prices_for_rating(*, buyer: Organization, day: dt.date | None = None) -> QuerySet:
-    """What each supplier's effective price list asks for the buyer's catalog products today (the
-    base price: the lowest quantity break): ``supplier_id``, ``product_id``, ``currency``, ``price``."""
-    from django.db.models import F, Min, Subquery
+def base_prices_for_rating(*, buyer: Organization, day: dt.date | None = None) -> QuerySet:
+    """What each supplier's effective price list asks the buyer today, per SKU (the base price: the
+    lowest quantity break): ``supplier_id``, ``sku``, ``currency_code``, ``base_price``. Map SKUs to
+    the catalog with ``mapping_list`` (a join here would cost a lookup per item)."""
+    from django.db.models import F, Min
 
     day = day or timezone.localdate()
-    product = SkuMapping.objects.filter(
-        buyer=buyer, supplier_id=OuterRef("price_list__supplier_id"), supplier_sku=OuterRef("sku")
-    ).values("product_id")[:1]
     return (
         PriceItem.objects.filter(price_list__in=effective_price_lists(buyer=buyer), min_qty__lte=1)
         .filter(_valid_on(day))
-        .annotate(mapped_product=Subquery(product))
-        .filter(mapped_product__isnull=False)
-        .values(supplier_id=F("price_list__supplier_id"), product_id=F("mapped_product"), currency_code=F("currency"))
+        .values("sku", supplier_id=F("price_list__supplier_id"), currency_code=F("currency"))
         .annotate(base_price=Min("price"))
-        .values("supplier_id", "product_id", "currency_code", "base_price")
+        .values("supplier_id", "sku", "currency_code", "base_price")
         .order_by()
     )

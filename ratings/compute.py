@@ -8,9 +8,9 @@ import datetime as dt
 import math
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from cabinet.models import OrderState
@@ -41,28 +41,37 @@ def _decay(now: dt.datetime, half_life_days: int) -> RawSQL:
     """0.5 ** (age of the completion in days / half-life), in SQL."""
     column = '"cabinet_order"."completed_at"'
     if connection.vendor == "postgresql":
-        age = f"EXTRACT(EPOCH FROM (%s::timestamptz - {column})) / 86400.0"
+        age = f"EXTRACT(EPOCH FROM (%s::timestamptz - {column}))::float8 / 86400.0"
     else:
         age = f"(julianday(%s) - julianday({column}))"
     return RawSQL(f"EXP(-0.6931471805599453 * {age} / %s)", (now, half_life_days), output_field=FloatField())
 
 
 def _order_facts(buyer: Organization, rating: RatingSettings, now: dt.datetime) -> dict[int, dict]:
+    """Per supplier: delivered orders, effective (aged) completed orders, volume, and delivery by the
+    wanted date. Orders carrying their own wanted date are counted in the main aggregate; the few
+    that take it from the request they were quoted on, in a second one (its subquery would
+    otherwise run for every order and keep the main aggregate from running in parallel)."""
+    orders = orders_delivered_for_rating(buyer=buyer).annotate(delivered_on=TruncDate("delivered_at"))
     completed = Q(state=OrderState.COMPLETED)
-    wanted = Q(wanted_on__isnull=False)
-    rows = (
-        orders_delivered_for_rating(buyer=buyer)
-        .annotate(delivered_on=TruncDate("delivered_at"))
-        .values("supplier_id")
-        .annotate(
-            delivered=Count("pk"),
-            effective_orders=Sum(_decay(now, rating.half_life_days), filter=completed),
-            volume=Sum("total", filter=completed & Q(currency=rating.currency)),
-            with_wanted=Count("pk", filter=wanted),
-            on_time=Count("pk", filter=wanted & Q(delivered_on__lte=F("wanted_on"))),
-        )
+    rows = orders.values("supplier_id").annotate(
+        delivered=Count("pk"),
+        effective_orders=Sum(_decay(now, rating.half_life_days), filter=completed),
+        volume=Sum("total", filter=completed & Q(currency=rating.currency)),
+        with_wanted=Count("pk", filter=Q(wanted_date__isnull=False)),
+        on_time=Count("pk", filter=Q(wanted_date__isnull=False, delivered_on__lte=F("wanted_date"))),
     )
-    return {row.pop("supplier_id"): row for row in rows}
+    facts = {row.pop("supplier_id"): row for row in rows}
+    from_requests = (
+        orders.filter(wanted_date__isnull=True, quote__isnull=False, wanted_on__isnull=False)
+        .values("supplier_id")
+        .annotate(with_wanted=Count("pk"), on_time=Count("pk", filter=Q(delivered_on__lte=F("wanted_on"))))
+    )
+    for row in from_requests:
+        fact = facts[row["supplier_id"]]
+        fact["with_wanted"] += row["with_wanted"]
+        fact["on_time"] += row["on_time"]
+    return facts
 
 
 def _complaint_counts(buyer: Organization) -> dict[int, int]:
@@ -200,40 +209,30 @@ def build_scores(buyer: Organization, *, now: dt.datetime | None = None) -> list
     return rows
 
 
-SCORE_FIELDS = [
-    "score",
-    "rank",
-    "band",
-    "confidence",
-    "orders_count",
-    "is_new",
-    "trend",
-    "details",
-    "contributions",
-    "computed_at",
-    *[f"{name}_{part}" for name in CRITERIA for part in ("value", "score")],
-]
+# One statement for every partnership of the buyer (UPDATE … FROM: PostgreSQL, SQLite ≥ 3.33);
+# a correlated subquery per column would look the score up three times per partnership.
+_COPY_TO_PARTNERSHIPS = """
+UPDATE marketplace_partnership
+   SET rating_score = ROUND(CAST(s.score AS NUMERIC), 1), rating_band = s.band, rating_is_new = s.is_new,
+       rating_updated_at = %s
+  FROM ratings_supplierscore AS s
+ WHERE s.buyer_id = marketplace_partnership.buyer_id AND s.supplier_id = marketplace_partnership.supplier_id
+   AND marketplace_partnership.buyer_id = %s
+"""
 
 
 @transaction.atomic
 def scores_recompute(*, buyer: Organization, now: dt.datetime | None = None) -> int:
     """Recompute and store every score of ``buyer``; copy score and band onto the partnerships."""
+    now = now or timezone.now()
     rows = build_scores(buyer, now=now)
-    SupplierScore.objects.bulk_create(
-        rows,
-        batch_size=2000,
-        update_conflicts=True,
-        unique_fields=["buyer", "supplier"],
-        update_fields=SCORE_FIELDS,
-    )
-    SupplierScore.objects.filter(buyer=buyer).exclude(supplier_id__in=[r.supplier_id for r in rows]).delete()
-    current = SupplierScore.objects.filter(buyer=buyer, supplier=OuterRef("supplier"))
-    Partnership.objects.filter(buyer=buyer).update(
-        rating_score=Subquery(current.values("score")[:1]),
-        rating_band=Coalesce(Subquery(current.values("band")[:1]), Value("")),
-        rating_is_new=Coalesce(Subquery(current.values("is_new")[:1]), Value(False)),
-        rating_updated_at=now or timezone.now(),
-    )
+    SupplierScore.objects.filter(buyer=buyer).delete()
+    SupplierScore.objects.bulk_create(rows, batch_size=2000)
+    Partnership.objects.filter(buyer=buyer).exclude(
+        supplier_id__in=SupplierScore.objects.filter(buyer=buyer).values("supplier_id")
+    ).update(rating_score=None, rating_band="", rating_is_new=False, rating_updated_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(_COPY_TO_PARTNERSHIPS, [now, buyer.pk])
     return len(rows)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from cabinet.selectors import order_line_prices_for_rating
-from pricing.selectors import mapped_offer_prices_for_rating
+from pricing.selectors import base_prices_for_rating, mapping_list
 
 COLUMNS = ["supplier_id", "product_id", "currency", "price", "spend"]
 
@@ -35,7 +35,15 @@ def from_orders(buyer) -> pd.DataFrame:
 
 
 def from_price_lists(buyer) -> pd.DataFrame:
-    return _frame(mapped_offer_prices_for_rating(buyer=buyer), {"currency_code": "currency", "base_price": "price"})
+    """Base prices of the active price lists, for SKUs mapped to the buyer's catalog."""
+    item_columns = ["supplier_id", "sku", "currency", "price"]
+    items = base_prices_for_rating(buyer=buyer).values_list("supplier_id", "sku", "currency_code", "base_price")
+    items = pd.DataFrame(list(items), columns=item_columns)
+    mapped = mapping_list(buyer=buyer).order_by().values_list("supplier_id", "supplier_sku", "product_id")
+    mappings = pd.DataFrame(list(mapped), columns=["supplier_id", "sku", "product_id"])
+    joined = items.merge(mappings, on=["supplier_id", "sku"])
+    joined["spend"] = 0.0
+    return joined[COLUMNS]
 
 
 def from_auction_bids(buyer) -> pd.DataFrame:
