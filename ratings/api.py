@@ -138,7 +138,10 @@ def _rated(request: Request, slug: str) -> tuple[Organization, Organization]:
     return buyer, organization
 
 
-@extend_schema(parameters=[OpenApiParameter("buyer", str, description="For a supplier: the buyer's slug.")])
+@extend_schema(
+    parameters=[OpenApiParameter("buyer", str, description="For a supplier: the buyer's slug.")],
+    responses={200: {"type": "object"}},
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def supplier_rating(request: Request, slug: str) -> Response:

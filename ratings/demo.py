@@ -58,7 +58,7 @@ def _block_the_worst(buyer) -> SupplierScore | None:
             actor=Actor.of_user(user, buyer),
         )  # fmt: skip
     compute.scores_recompute(buyer=buyer)
-    worst.refresh_from_db()
+    worst = SupplierScore.objects.get(buyer=buyer, supplier=worst.supplier)
     if worst.band != "blocked":
         limit = min(45, int(worst.score) + 1)
         services.bands_set(buyer=buyer, caution_from=limit, good_from=max(50, limit + 1), excellent_from=80)
