@@ -154,6 +154,12 @@ class OrderCreateSerializer(StrictSerializerMixin, serializers.Serializer):
     currency = CurrencyField(required=False)
     note = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     wanted_date = serializers.DateField(required=False, allow_null=True)
+    override_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=2000,
+        help_text="Needed to order from a supplier blocked by its rating.",
+    )
 
 
 class TransitionSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -245,6 +251,7 @@ def _order_create(request: Request) -> Response:
         currency=data.get("currency"),
         note=data.get("note", ""),
         wanted_date=data.get("wanted_date"),
+        override_reason=data.get("override_reason", ""),
     )
     return _order_body(request, order, status.HTTP_201_CREATED)
 

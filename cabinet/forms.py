@@ -140,6 +140,32 @@ def filled_lines(formset) -> list[dict]:
     ]
 
 
+def _override_reason() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason to use a supplier blocked by its rating"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only for a blocked supplier; it is recorded."),
+    )
+
+
+def show_bands(field: forms.ModelChoiceField, buyer) -> None:
+    """Each supplier to pick shows its rating band and score (read from the partnership)."""
+    if buyer is None:
+        return
+    from marketplace.selectors import partner_ratings
+
+    ratings = partner_ratings(buyer=buyer)
+
+    def label(supplier) -> str:
+        partnership = ratings.get(supplier.pk)
+        if partnership is None or not partnership.rating_band:
+            return supplier.name
+        return f"{supplier.name} · {partnership.get_rating_band_display()} {partnership.rating_score}"
+
+    field.label_from_instance = label
+
+
 class OrderForm(forms.Form):
     supplier = IdChoiceField(queryset=None, label=_("Supplier"))
     from_price_list = forms.BooleanField(
@@ -151,10 +177,12 @@ class OrderForm(forms.Form):
     wanted_date = forms.DateField(label=_("Wanted by"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     files = MultipleFileField(label=_("Documents"))
+    override_reason = _override_reason()
 
-    def __init__(self, *args, suppliers=None, **kwargs):
+    def __init__(self, *args, suppliers=None, buyer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["supplier"].queryset = suppliers
+        show_bands(self.fields["supplier"], buyer)
 
 
 class RfqForm(forms.Form):
@@ -166,10 +194,12 @@ class RfqForm(forms.Form):
     )
     currency = CurrencyField()
     files = MultipleFileField(label=_("Documents"))
+    override_reason = _override_reason()
 
-    def __init__(self, *args, suppliers=None, **kwargs):
+    def __init__(self, *args, suppliers=None, buyer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["suppliers"].queryset = suppliers
+        show_bands(self.fields["suppliers"], buyer)
         if not self.is_bound:
             self.initial.setdefault("deadline", timezone.localtime() + dt.timedelta(days=3))
 

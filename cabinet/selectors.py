@@ -4,7 +4,8 @@ API use; anything else is a 404 upstream)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from marketplace.models import Organization
@@ -146,3 +147,52 @@ def waiting_for(*, organization: Organization) -> dict:
             "supplier"
         ),
     }
+
+
+# -- for ratings, which reads the cabinet only through these -------------------------------------
+
+
+def orders_delivered_for_rating(*, buyer: Organization) -> QuerySet[Order]:
+    """The buyer's orders that were delivered (completed or disputed), each with ``wanted_on``: its
+    own wanted date, else the earliest wanted date of the request it was quoted on."""
+    from .models import RfqLine
+
+    from_request = (
+        RfqLine.objects.filter(rfq__quotes=OuterRef("quote_id"), wanted_date__isnull=False)
+        .order_by("wanted_date")
+        .values("wanted_date")[:1]
+    )
+    return (
+        Order.objects.filter(
+            buyer=buyer, delivered_at__isnull=False, state__in=[OrderState.COMPLETED, OrderState.DISPUTED]
+        )
+        # The request's date is looked up only for orders that came from a quote (a subquery per
+        # order would dominate the rating's recompute).
+        .annotate(
+            wanted_on=Coalesce(
+                "wanted_date", Case(When(quote_id__isnull=False, then=Subquery(from_request)), default=None)
+            )
+        )
+        .order_by()
+    )
+
+
+def complaints_for_rating(*, buyer: Organization) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(buyer=buyer).order_by()
+
+
+def order_line_prices_for_rating(*, buyer: Organization) -> QuerySet:
+    """Unit prices the buyer agreed for catalog products, per supplier, product and currency:
+    ``supplier_id``, ``product_id``, ``currency``, ``avg_price``, ``spend`` (sum of amounts)."""
+    from django.db.models import Avg, Sum
+
+    from .models import OrderLine
+
+    return (
+        OrderLine.objects.filter(order__buyer=buyer, product__isnull=False)
+        .exclude(order__state__in=[OrderState.CANCELLED, OrderState.REJECTED])
+        .values("product_id", supplier_id=F("order__supplier_id"), currency=F("order__currency"))
+        .annotate(avg_price=Avg("price"), spend=Sum("amount"))
+        .values("supplier_id", "product_id", "currency", "avg_price", "spend")
+        .order_by()
+    )

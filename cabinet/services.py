@@ -21,11 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from marketplace.actors import Actor
-from marketplace.models import Organization
+from marketplace.models import Organization, OverridePurpose
 from marketplace.money import clean_currency, money, unit_price
 from marketplace.notifications import notify
 from marketplace.selectors import is_active_partner
+from marketplace.services import partnership_check_blocked
 
 from . import documents as doc_rules
 from .models import (
@@ -304,6 +306,7 @@ def order_create(
     note: str = "",
     wanted_date: dt.date | None = None,
     files: Iterable = (),
+    override_reason: str = "",
 ) -> Order:
     """Place an order of ``buyer`` with ``supplier``; it starts ``placed`` and the supplier is told.
 
@@ -315,10 +318,14 @@ def order_create(
     ``source`` is the Quote the order comes from, or any other object/string (an auction award passes
     its auction or award: stored as ``"<model>:<pk>"`` in ``source_ref``). ``actor`` is the buyer's
     person or key, or ``Actor.system(buyer)``. ``files`` are attached to the order (each is checked
-    first). Raises ValidationError, changing nothing.
+    first). A supplier blocked by its rating needs ``override_reason``
+    (recorded). Raises ValidationError, changing nothing.
     """
     _check_actor(actor, buyer)
     _check_partners(buyer, supplier)
+    partnership_check_blocked(
+        buyer=buyer, suppliers=[supplier], purpose=OverridePurpose.ORDER, reason=override_reason, user=actor.person
+    )
     currency = _currency(currency) if currency not in (None, "") else None
     if channel not in OrderChannel.values:
         raise ValidationError({"channel": _("Unknown channel “%(c)s”.") % {"c": channel}})
@@ -380,6 +387,7 @@ def _apply_move(order: Order, move: OrderMove, *, actor: Actor, comment: str) ->
         comment=comment,
         when=when,
     )
+    events.publish("order_moved", buyer_id=order.buyer_id, supplier_id=order.supplier_id, state=move.target)
     if move.target != OrderState.DISPUTED:  # the complaint itself tells the supplier
         notify(
             organization=order.partner_of(organization),
@@ -539,9 +547,11 @@ def rfq_create(
     description: str = "",
     currency: str = "RUB",
     files: Iterable = (),
+    override_reason: str = "",
 ) -> RequestForQuotation:
     """Send a request for quotation to chosen active suppliers. ``lines``: dicts with ``name``,
-    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``."""
+    ``quantity`` and optionally ``sku``, ``unit``, ``wanted_date``, ``product_id``. A supplier
+    blocked by its rating needs ``override_reason`` (recorded)."""
     _check_actor(actor, buyer)
     title = (title or "").strip()
     if not title:
@@ -554,6 +564,9 @@ def rfq_create(
     for supplier in suppliers:
         _check_partners(buyer, supplier)
     prepared = _rfq_lines(lines)
+    partnership_check_blocked(
+        buyer=buyer, suppliers=suppliers, purpose=OverridePurpose.RFQ, reason=override_reason, user=actor.person
+    )
     checked = _validate_files(files)
     rfq = RequestForQuotation(
         buyer=buyer,
@@ -903,6 +916,7 @@ def complaint_open(
     )
     if move is not None:
         _apply_move(order, move, actor=actor, comment=reason)
+    events.publish("complaint_opened", buyer_id=order.buyer_id, supplier_id=order.supplier_id)
     notify(
         organization=order.supplier,
         kind="complaint_opened",
@@ -968,6 +982,7 @@ def complaint_resolve(
     complaint.resolved_by = actor.person
     complaint.full_clean()
     complaint.save()
+    events.publish("complaint_resolved", buyer_id=complaint.buyer_id, supplier_id=complaint.supplier_id)
     notify(
         organization=complaint.supplier,
         kind="complaint_resolved",

@@ -108,11 +108,23 @@ def _sent_to_suppliers(rfq: RequestForQuotation) -> str:
     return _("The request is sent to %(n)s suppliers.") % {"n": rfq.suppliers.count()}
 
 
+def _chosen(request: HttpRequest, suppliers, name: str) -> list:
+    """Suppliers chosen beforehand by ``?<name>=slug,slug`` (the ratings' top contractors)."""
+    slugs = [s for s in request.GET.get(name, "").split(",") if s]
+    return list(suppliers.filter(slug__in=slugs).values_list("pk", flat=True)) if slugs else []
+
+
 @require_http_methods(["GET", "POST"])
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def rfq_create(request: HttpRequest) -> HttpResponse:
     suppliers = active_suppliers(buyer=request.organization)
-    form = RfqForm(request.POST or None, request.FILES or None, suppliers=suppliers)
+    form = RfqForm(
+        request.POST or None,
+        request.FILES or None,
+        suppliers=suppliers,
+        buyer=request.organization,
+        initial={"suppliers": _chosen(request, suppliers, "suppliers")},
+    )
     lines = RfqLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         rfq = _submit(
@@ -282,7 +294,14 @@ order_list = OrderListView.as_view()
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def order_create(request: HttpRequest) -> HttpResponse:
     suppliers = active_suppliers(buyer=request.organization)
-    form = OrderForm(request.POST or None, request.FILES or None, suppliers=suppliers)
+    chosen = _chosen(request, suppliers, "supplier")
+    form = OrderForm(
+        request.POST or None,
+        request.FILES or None,
+        suppliers=suppliers,
+        buyer=request.organization,
+        initial={"supplier": chosen[0] if chosen else None},
+    )
     lines = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
         data = form.cleaned_data
@@ -307,6 +326,7 @@ def order_create(request: HttpRequest) -> HttpResponse:
             note=data["note"],
             wanted_date=data["wanted_date"],
             files=data["files"],
+            override_reason=data["override_reason"],
         )
         if order is not None:
             messages.success(request, _("Order %(number)s is placed.") % {"number": order.number})

@@ -262,6 +262,15 @@ class TwoSidedQuerySet(models.QuerySet):
         return Q(**{self.buyer_field: organization}) | Q(**{self.supplier_field: organization})
 
 
+class RatingBand(models.TextChoices):
+    """Where a supplier's score puts it for its buyer (limits per buyer; computed by ``ratings``)."""
+
+    BLOCKED = "blocked", _("Blocked")
+    CAUTION = "caution", _("Caution")
+    GOOD = "good", _("Good")
+    EXCELLENT = "excellent", _("Excellent")
+
+
 class PartnershipQuerySet(TwoSidedQuerySet):
     def active(self):
         return self.filter(status=PartnershipStatus.ACTIVE)
@@ -280,6 +289,12 @@ class Partnership(models.Model):
     message = models.TextField(_("application message"), blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+    # The buyer's current rating of this supplier, written by ``ratings`` (nothing imports ratings:
+    # the cabinet, auctions and offers read these fields).
+    rating_score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    rating_band = models.CharField(_("band"), max_length=10, choices=RatingBand.choices, blank=True)
+    rating_is_new = models.BooleanField(_("new supplier"), default=False)
+    rating_updated_at = models.DateTimeField(null=True, blank=True)
 
     objects = PartnershipQuerySet.as_manager()
 
@@ -299,6 +314,35 @@ class Partnership(models.Model):
     def allowed_moves(self) -> tuple[str, ...]:
         """The statuses the onboarding pipeline lets this partnership move to now."""
         return tuple(ONBOARDING_PIPELINE.targets(self.status))
+
+    @property
+    def is_blocked(self) -> bool:
+        return self.rating_band == RatingBand.BLOCKED
+
+
+class OverridePurpose(models.TextChoices):
+    ORDER = "order", _("Order")
+    RFQ = "rfq", _("Request for quotation")
+    AUCTION = "auction", _("Auction invitation")
+
+
+class PartnerOverride(models.Model):
+    """Someone chose a blocked supplier anyway, and said why."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="overrides")
+    purpose = models.CharField(_("for"), max_length=10, choices=OverridePurpose.choices)
+    reason = models.TextField(_("reason"))
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1, null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("override of a blocked supplier")
+        verbose_name_plural = _("overrides of blocked suppliers")
+
+    def __str__(self) -> str:
+        return f"{self.partnership}: {self.reason[:40]}"
 
 
 class PartnershipEvent(models.Model):

@@ -53,3 +53,12 @@ def notification_list(*, user, organization: Organization) -> QuerySet[Notificat
 
 def unread_count(*, user, organization: Organization) -> int:
     return notification_list(user=user, organization=organization).filter(read_at__isnull=True).count()
+
+
+def partner_ratings(*, buyer: Organization, suppliers=None) -> dict[int, Partnership]:
+    """Supplier id → its partnership with ``buyer`` carrying the current rating (``rating_score``,
+    ``rating_band``, ``rating_is_new``), for every place that shows a supplier to pick."""
+    partnerships = Partnership.objects.filter(buyer=buyer)
+    if suppliers is not None:
+        partnerships = partnerships.filter(supplier__in=suppliers)
+    return {p.supplier_id: p for p in partnerships.only("supplier_id", "rating_score", "rating_band", "rating_is_new")}

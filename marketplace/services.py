@@ -30,9 +30,12 @@ from .models import (
     Notification,
     Organization,
     OrganizationKind,
+    OverridePurpose,
+    PartnerOverride,
     Partnership,
     PartnershipEvent,
     PartnershipStatus,
+    RatingBand,
     Role,
     User,
 )
@@ -358,3 +361,44 @@ def notifications_read_all(*, user: User, organization: Organization) -> int:
     return Notification.objects.filter(user=user, organization=organization, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+
+
+@transaction.atomic
+def partnership_check_blocked(
+    *,
+    buyer: Organization,
+    suppliers: Iterable[Organization],
+    purpose: str,
+    reason: str = "",
+    user: User | None = None,
+) -> list[PartnerOverride]:
+    """Refuses a blocked supplier (its rating fell into the buyer's "blocked" band) unless a reason
+    is given; each such override is recorded. Every place that orders from, asks or invites a
+    supplier calls this (cabinet orders and requests; auction invitations)."""
+    if purpose not in OverridePurpose.values:
+        raise ValueError(f"unknown override purpose {purpose!r}")
+    ids = [supplier.pk for supplier in suppliers]
+    blocked = list(
+        Partnership.objects.filter(buyer=buyer, supplier_id__in=ids, rating_band=RatingBand.BLOCKED).select_related(
+            "supplier"
+        )
+    )
+    if not blocked:
+        return []
+    reason = (reason or "").strip()
+    if not reason:
+        names = ", ".join(p.supplier.name for p in blocked)
+        raise ValidationError(
+            {
+                "override_reason": _(
+                    "%(names)s is blocked by its rating. To go ahead anyway, give a reason for the override."
+                )
+                % {"names": names}
+            }
+        )
+    overrides = [
+        PartnerOverride(partnership=p, purpose=purpose, reason=reason, score=p.rating_score, user=user) for p in blocked
+    ]
+    for override in overrides:
+        override.full_clean()
+    return PartnerOverride.objects.bulk_create(overrides)

@@ -266,3 +266,6 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 PRICE_LIST_PROCESSING_TIMEOUT_S = int(os.environ.get("PRICE_LIST_PROCESSING_TIMEOUT_S", 900))
 PRICE_LIST_CHUNK_ROWS = int(os.environ.get("PRICE_LIST_CHUNK_ROWS", 100_000))
+
+# Ratings: seconds a queued recompute waits so that a burst of events gives one run.
+RATINGS_RECOMPUTE_DELAY = int(os.environ.get("RATINGS_RECOMPUTE_DELAY", "10"))

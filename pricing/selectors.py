@@ -281,3 +281,20 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
             row["best"] = "; ".join(best)
         rows.append(row)
     return suppliers, rows
+
+
+def base_prices_for_rating(*, buyer: Organization, day: dt.date | None = None) -> QuerySet:
+    """What each supplier's effective price list asks the buyer today, per SKU (the base price: the
+    lowest quantity break): ``supplier_id``, ``sku``, ``currency_code``, ``base_price``. Map SKUs to
+    the catalog with ``mapping_list`` (a join here would cost a lookup per item)."""
+    from django.db.models import F, Min
+
+    day = day or timezone.localdate()
+    return (
+        PriceItem.objects.filter(price_list__in=effective_price_lists(buyer=buyer), min_qty__lte=1)
+        .filter(_valid_on(day))
+        .values("sku", supplier_id=F("price_list__supplier_id"), currency_code=F("currency"))
+        .annotate(base_price=Min("price"))
+        .values("supplier_id", "sku", "currency_code", "base_price")
+        .order_by()
+    )

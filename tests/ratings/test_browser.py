@@ -1,0 +1,64 @@
+"""A manager tunes the weights and watches the board reorder; procurement goes from a category's
+top five to a request for quotation to them (the auction step joins once the auctions app is merged)."""
+
+import pytest
+
+from cabinet.models import RequestForQuotation
+from marketplace.models import Partnership
+from tests import factories
+from tests.cabinet import factories as f
+from tests.factories import PASSWORD
+
+CRITERIA = ("orders", "volume", "complaints", "delivery", "price", "tenure", "trust")
+
+
+def _log_in(page, email):
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", PASSWORD)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_selector("#dashboard")
+
+
+def _weigh_only(page, criterion):
+    page.goto("/ratings/settings/")
+    for name in CRITERIA:
+        page.fill(f"input[name=weight_{name}]", "1" if name == criterion else "0")
+    page.click("#save-weights")
+    page.wait_for_selector("#leaderboard")
+
+
+def _first_on_board(page) -> str:
+    return page.get_attribute("#leaderboard tbody tr:first-child", "data-supplier")
+
+
+@pytest.mark.browser
+def test_weights_reorder_the_board_and_the_top_five_get_a_request(page, buyer, alice, supplier, supplier2):
+    category = factories.CategoryFactory(buyer=buyer, name="Steel")
+    for partnership in Partnership.objects.filter(buyer=buyer):
+        partnership.categories.add(category)
+    f.order(buyer, supplier, state="completed")  # steel-works has orders, bolt-house has years
+    Partnership.objects.filter(supplier=supplier2).update(active_since="2021-01-01")
+    _log_in(page, alice.email)
+
+    _weigh_only(page, "orders")
+    assert _first_on_board(page) == "steel-works"
+    _weigh_only(page, "tenure")
+    assert _first_on_board(page) == "bolt-house"
+
+    page.goto("/ratings/top/")
+    page.select_option("select[name=category]", str(category.pk))
+    page.fill("input[name=n]", "5")
+    page.click("#top-form button[type=submit]")
+    page.wait_for_selector("#top tbody tr[data-supplier]")
+    assert page.get_attribute("#top tbody tr:first-child", "data-supplier") == "bolt-house"
+    page.click("#to-rfq")
+    assert page.is_checked(f"input[name=suppliers][value='{supplier.pk}']")
+    assert page.is_checked(f"input[name=suppliers][value='{supplier2.pk}']")
+    page.fill("input[name=title]", "Rebar for block D")
+    page.fill("input[name=lines-0-name]", "Rebar 12 mm")
+    page.fill("input[name=lines-0-quantity]", "5")
+    page.click("#rfq-form > button[type=submit]")
+    page.wait_for_url("**/cabinet/requests/*/")
+    rfq = RequestForQuotation.objects.get(title="Rebar for block D")
+    assert set(rfq.suppliers.values_list("slug", flat=True)) == {"steel-works", "bolt-house"}
