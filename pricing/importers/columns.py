@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Chunk, ChunkState, Options
+from .context import Chunk, ChunkState, Options, base_currency
 from .duplicates import DuplicateKeys
 from .messages import M_DATE_ORDER, M_DUPLICATE, M_FORMULA, M_MISSING, M_TOO_LONG, W_MANY_DECIMALS, label
 from .numbers import Convention, Features, Numbers, read_numbers, settle_convention
@@ -63,30 +63,30 @@ class Text(Column):
 
     def __init__(self, field_name: str, cells: list[str], *, limit: int, required: bool) -> None:
         self.field, self.cells, self.limit, self.required = field_name, cells, limit, required
-        self.list = [v.strip() for v in cells]
-        joined = "\n".join(self.list)
+        self.texts = [v.strip() for v in cells]
+        joined = "\n".join(self.texts)
         if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
-            self.list = [unicodedata.normalize("NFC", v) for v in self.list]
+            self.texts = [unicodedata.normalize("NFC", v) for v in self.texts]
         # "=" is rare in price lists: one fast scan usually settles it
-        self.formulas = [i for i, v in enumerate(self.list) if v.startswith("=")] if "=" in joined else []
-        n = len(self.list)
+        self.formulas = [i for i, v in enumerate(self.texts) if v.startswith("=")] if "=" in joined else []
+        n = len(self.texts)
         self.values = np.empty(n, dtype=object)
-        self.values[:] = self.list
+        self.values[:] = self.texts
         self.empty = np.asarray(self.values == "", dtype=bool).reshape(n)
 
     def report(self, errors: Problems, warnings: Problems, live: np.ndarray, rejected: np.ndarray) -> None:
         formulas = [p for p in self.formulas if live[p] and not rejected[p]]
         if formulas:
-            errors.add(formulas, self.field, lambda p: (self.list[p], M_FORMULA, {}))
+            errors.add(formulas, self.field, lambda p: (self.texts[p], M_FORMULA, {}))
             rejected[formulas] = True
         ok = live & ~rejected
         if self.required:
             self.report_missing(errors, ok)
-        if self.list and max(map(len, self.list)) > self.limit:
-            lengths = np.fromiter(map(len, self.list), dtype=np.int64, count=len(self.list))
+        if self.texts and max(map(len, self.texts)) > self.limit:
+            lengths = np.fromiter(map(len, self.texts), dtype=np.int64, count=len(self.texts))
             too_long = np.flatnonzero(ok & (lengths > self.limit))
             kw = {"label": label(self.field), "limit": self.limit}
-            errors.add(too_long, self.field, lambda p: (self.list[p], M_TOO_LONG, kw))
+            errors.add(too_long, self.field, lambda p: (self.texts[p], M_TOO_LONG, kw))
 
 
 class Number(Column):
@@ -160,11 +160,11 @@ def read_columns(chunk: Chunk, options: Options, state: ChunkState) -> dict[str,
     """Every field the file has a column for, read. The price column comes first among the numbers:
     it settles the file's decimal convention, which the minimum quantity then follows."""
     n = len(chunk.rows)
-    base_currency = chunk.layout.currency_hint or options.default_currency
+    currency = base_currency(chunk.layout, options)
 
     def settle(feats: Features | None) -> Convention:
         if options.convention is None:
-            state.convention = settle_convention(state.convention, feats, base_currency)
+            state.convention = settle_convention(state.convention, feats, currency)
         return state.convention
 
     def numbers(field_name: str, cells: list[str], **kw: Any) -> Numbers:
@@ -175,7 +175,7 @@ def read_columns(chunk: Chunk, options: Options, state: ChunkState) -> dict[str,
         "name": lambda c: Text("name", c, limit=MAX_NAME_LENGTH, required=True),
         "unit": lambda c: Text("unit", c, limit=MAX_UNIT_LENGTH, required=False),
         "price": lambda c: Price("price", c, numbers("price", c, settle=settle)),
-        "currency": lambda c: Distinct("currency", c, read_currency, fill=base_currency),
+        "currency": lambda c: Distinct("currency", c, read_currency, fill=currency),
         "min_qty": lambda c: Number("min_qty", c, numbers("min_qty", c, few_distinct=True), default="1"),
         "valid_from": lambda c: Distinct("valid_from", c, read_date),
         "valid_to": lambda c: Distinct("valid_to", c, read_date),
@@ -216,7 +216,7 @@ def check_duplicates(
     pos = np.flatnonzero(eligible)
     if not len(pos):
         return
-    skus = sku.list if len(pos) == len(rows) else sku.values[pos].tolist()
+    skus = sku.texts if len(pos) == len(rows) else sku.values[pos].tolist()
     qcodes, quniq = pd.factorize(min_qty[pos])
     # "10", "10.0" and "10.00" are the same minimum quantity
     qkeys = [format(Decimal(u).normalize(), "f") if u else "" for u in quniq]

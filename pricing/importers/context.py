@@ -32,6 +32,8 @@ DEFAULT_CHUNK_ROWS = 200_000
 
 @dataclass(frozen=True)
 class Options:
+    """What the caller asked for."""
+
     mapping: dict[str, str] | None = None  # field -> header text; beats the synonyms
     encoding: str | None = None  # None: detected
     delimiter: str | None = None  # None: detected
@@ -45,6 +47,8 @@ class Options:
 
 @dataclass(frozen=True)
 class Layout:
+    """What the file turned out to be; every result carries it."""
+
     encoding: str | None = None
     delimiter: str | None = None
     headers: tuple[str, ...] = ()
@@ -80,7 +84,13 @@ class FileProblem(Exception):
         return self.layout.result(errors=[RowError(0, "", "", msg(self.template, **self.kw))], error_count=1)
 
 
+def base_currency(layout: Layout, options: Options) -> str | None:
+    """The currency of rows that name none: the one the price header names, else the caller's default."""
+    return layout.currency_hint or options.default_currency
+
+
 RowProblem = tuple[str, dict]  # (template, kw)
+SkippedRecord = tuple[int, str, str, str, dict]  # (row, field, value, template, kw)
 
 
 @dataclass
@@ -98,12 +108,14 @@ class Chunk:
     row_problems: dict[int, RowProblem] = field(default_factory=dict)
     # asked about the rows that miss a required cell: which of them are short records (too few cells)
     short_rows: Callable[[list[int]], dict[int, RowProblem]] | None = None
-    # (row, field, value, template, kw): problems of records that are no row of the chunk
-    skipped: list[tuple[int, str, str, str, dict]] = field(default_factory=list)
+    # problems of records that are no row of the chunk (pandas skipped them; JSON items that are no object)
+    skipped: list[SkippedRecord] = field(default_factory=list)
 
 
 @dataclass
 class ChunkState:
+    """What one chunk hands on to the next."""
+
     convention: Convention = field(default_factory=Convention)
     keys: DuplicateKeys = field(default_factory=DuplicateKeys)  # (sku, min_qty) of the rows so far
     errors_listed: int = 0

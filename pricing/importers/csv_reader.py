@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .context import Chunk, FileProblem, Layout, Options, RowProblem
+from .context import Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
 from .headers import HEADER_SCAN_ROWS, find_header, header_layout
 from .messages import (
     M_BAD_DELIMITER,
@@ -82,7 +82,9 @@ def read_csv(src: Source, options: Options, validate: Callable[[Chunk], ParseRes
         raise FileProblem(M_NO_ROWS, table.layout)
 
 
-def _chunk(table: _Table, records: _Records, df: pd.DataFrame, numbers: _RowNumbers, skipped: list) -> Chunk:
+def _chunk(
+    table: _Table, records: _Records, df: pd.DataFrame, numbers: _RowNumbers, skipped: list[SkippedRecord]
+) -> Chunk:
     rows = numbers.next(len(df))
     cells = {f: df[i].tolist() for f, i in table.layout.columns.items()}
     return Chunk(
@@ -104,7 +106,7 @@ class _RowNumbers:
         self.skipped: set[int] = set()  # spreadsheet rows pandas dropped (too many cells)
         self.thresholds = np.empty(0, dtype=np.int64)
 
-    def skip(self, bad_lines: list[tuple[int, int, int]]) -> list[tuple[int, str, str, str, dict]]:
+    def skip(self, bad_lines: list[tuple[int, int, int]]) -> list[SkippedRecord]:
         """Problems of the records pandas skipped (record number, expected cells, found)."""
         problems = []
         for rec, expected, saw in bad_lines:

@@ -98,17 +98,8 @@ def _apply_conv(s: str, conv: Convention) -> tuple[str, str, str | None, dict]:
         dec = _self_evident_decimal(s)
         thousands_ok = False
         if dec is None:
-            c = "." if "." in s else ","
-            before, _, after = s.partition(c)
-            return (
-                "",
-                "",
-                M_AMBIGUOUS,
-                {
-                    "as_thousands": before + after,
-                    "as_decimal": before + "." + after,
-                },
-            )
+            before, _, after = s.partition("." if "." in s else ",")
+            return _ambiguous(before, after)
     thou = "," if dec == "." else "."
     if s.count(dec) > 1:
         return "", "", M_BAD_NUMBER_FORMAT, {"decimal": dec}
@@ -120,17 +111,14 @@ def _apply_conv(s: str, conv: Convention) -> tuple[str, str, str | None, dict]:
         if not (1 <= len(groups[0]) <= 3 and all(len(g) == 3 for g in groups[1:])):
             return "", "", M_BAD_NUMBER_FORMAT, {"decimal": dec}
         if len(groups) == 2 and dec not in s and not thousands_ok:
-            return (
-                "",
-                "",
-                M_AMBIGUOUS,
-                {
-                    "as_thousands": groups[0] + groups[1],
-                    "as_decimal": groups[0] + "." + groups[1],
-                },
-            )
+            return _ambiguous(*groups)
         ip = "".join(groups)
     return ip, fp, None, {}
+
+
+def _ambiguous(before: str, after: str) -> tuple[str, str, str | None, dict]:
+    """ "1.234": one thousand two hundred and thirty-four, or one point two three four."""
+    return "", "", M_AMBIGUOUS, {"as_thousands": before + after, "as_decimal": before + "." + after}
 
 
 def parse_number(raw: str, conv: Convention) -> tuple[str, str | None, dict]:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .columns import Column, check_date_order, check_duplicates, read_columns, stored_values
-from .context import Chunk, ChunkState, Options
+from .context import Chunk, ChunkState, Options, base_currency
 from .messages import W_HEADING_ROW
 from .problems import Problems
 from .results import CANONICAL_FIELDS, FRAME_COLUMNS, REQUIRED_FIELDS, ParseResult
@@ -31,14 +31,10 @@ def validate_chunk(chunk: Chunk, options: Options, state: ChunkState) -> ParseRe
     for column in columns.values():
         column.report(errors, warnings, live, rejected[column.field])
     check_date_order(errors, columns, live)
-    base_currency = chunk.layout.currency_hint or options.default_currency
-    values = stored_values(columns, n, base_currency)
+    values = stored_values(columns, n, base_currency(chunk.layout, options))
     eligible = live & ~columns["sku"].empty & ~rejected["sku"] & ~rejected["min_qty"]
     check_duplicates(errors, state.keys, columns["sku"], values["min_qty"], rows, eligible)
-    for k, (_row, field_name, value, template, kw) in enumerate(chunk.skipped):
-        errors.add_one(n + k, field_name, value, template, **kw)
-    error_rows = np.concatenate([rows, np.array([s[0] for s in chunk.skipped], dtype=np.int64)])
-    listed, total = state.list_errors(errors, error_rows, options.max_errors)
+    listed, total = state.list_errors(errors, _report_skipped(chunk, rows, errors), options.max_errors)
     return chunk.layout.result(
         errors=listed,
         warnings=state.list_warnings(warnings, rows, options.max_errors),
@@ -94,6 +90,14 @@ def _reported_cells(chunk: Chunk, skip: np.ndarray, errors: Problems) -> dict[st
             errors.add_one(pos, f, value, template)
             rejected[f][pos] = True
     return rejected
+
+
+def _report_skipped(chunk: Chunk, rows: np.ndarray, errors: Problems) -> np.ndarray:
+    """The problems of the records the reader skipped, after the chunk's rows: the row number of each position."""
+    n = len(rows)
+    for k, (_row, field_name, value, template, kw) in enumerate(chunk.skipped):
+        errors.add_one(n + k, field_name, value, template, **kw)
+    return np.concatenate([rows, np.array([s[0] for s in chunk.skipped], dtype=np.int64)])
 
 
 def _frame(rows: np.ndarray, values: dict[str, np.ndarray], valid: np.ndarray) -> pd.DataFrame:
