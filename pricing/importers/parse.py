@@ -47,9 +47,10 @@ def parse_price_file(
     Never raises for bad input: every problem is a :class:`RowError`, file
     level ones with ``row == 0``.  ``filename`` is informational only.
     """
+    read = partial(_read_file, data)
+    options = {"encoding": encoding, "delimiter": delimiter, "mapping": mapping, "max_bytes": max_bytes}
     try:
-        options = dict(encoding=encoding, delimiter=delimiter, mapping=mapping, max_bytes=max_bytes)
-        return _merge(list(_parsed(partial(_read_file, data), default_currency, max_errors=max_errors, **options)))
+        return _merge(list(_parsed(read, default_currency, max_errors=max_errors, **options)))
     except Exception as exc:  # a bug must not become a 500 on upload
         return _unexpected(exc)
 
@@ -74,16 +75,10 @@ def iter_price_chunks(
     convention is decided by the first chunk that shows it.  XLSX workbooks
     are read whole (calamine) and then validated in chunks.
     """
+    read = partial(_read_file, path_or_bytes)
+    options = {"encoding": encoding, "delimiter": delimiter, "mapping": mapping, "max_bytes": max_bytes}
     try:
-        options = dict(encoding=encoding, delimiter=delimiter, mapping=mapping, max_bytes=max_bytes)
-        chunk_rows = max(1, int(chunk_rows))
-        yield from _parsed(
-            partial(_read_file, path_or_bytes),
-            default_currency,
-            max_errors=max_errors,
-            chunk_rows=chunk_rows,
-            **options,
-        )
+        yield from _parsed(read, default_currency, max_errors=max_errors, chunk_rows=max(1, int(chunk_rows)), **options)
     except Exception as exc:
         yield _unexpected(exc)
 
