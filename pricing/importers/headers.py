@@ -173,17 +173,14 @@ class HeaderMap:
 
 
 def map_headers(cells: list[str], override: dict[str, str] | None) -> HeaderMap:
+    """Which column holds which field: the caller's mapping first, then exact synonyms, then prefixes."""
     keys = [normalize_header(c) for c in cells]
     columns, problem = _overridden(cells, keys, override or {})
     for i, (key, _hint) in enumerate(keys):
         _claim(columns, _SYNONYM_LOOKUP.get(key), i)
     for i, (key, _hint) in enumerate(keys):
         if key and i not in columns.values():
-            _claim(
-                columns,
-                next((f for syn, f in _PREFIX_SYNONYMS if f not in columns and key.startswith(syn + " ")), None),
-                i,
-            )
+            _claim(columns, _prefix_field(key, columns), i)
     columns = dict(sorted(columns.items(), key=lambda item: FIELD_ORDER[item[0]]))
     hint = keys[columns["price"]][1] if "price" in columns else None
     return HeaderMap(columns, {f: cells[i] for f, i in columns.items()}, hint, problem)
@@ -208,6 +205,11 @@ def _overridden(
             continue
         columns[fname] = idx
     return columns, (problems[0] if problems else None)
+
+
+def _prefix_field(key: str, columns: dict[str, int]) -> str | None:
+    """The unclaimed field whose longest synonym begins ``key`` ("цена с ндс": price)."""
+    return next((f for syn, f in _PREFIX_SYNONYMS if f not in columns and key.startswith(syn + " ")), None)
 
 
 def _claim(columns: dict[str, int], fname: str | None, i: int) -> None:

@@ -71,7 +71,7 @@ class Source:
 
 
 def file_kind(src: Source, max_bytes: int | None) -> str:
-    """ "xlsx" or "csv"; a :class:`FileProblem` for a file too large, empty or in the old XLS format."""
+    """The kind of file, "xlsx" or "csv"; a :class:`FileProblem` for one too large, empty or an old XLS."""
     size = src.size
     if max_bytes is not None and size > max_bytes:
         raise FileProblem(M_FILE_TOO_LARGE, size=human_size(size), limit=human_size(max_bytes))
