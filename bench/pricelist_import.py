@@ -94,7 +94,7 @@ def instrument() -> None:
 
         setattr(module, name, wrapper)
 
-    timed(importers, "_validate_chunk", "validate")
+    timed(importers.validation, "validate_chunk", "validate")
     for name, phase in (
         ("_write_items", "stage (write, in turn)"),
         ("_copy_payload", "COPY text"),

@@ -19,6 +19,7 @@ from pricing.importers import (
     ParseResult,
     PriceRow,
     RowError,
+    currency_from_text,
     iter_price_chunks,
     normalize_header,
     parse_price_file,
@@ -390,6 +391,19 @@ def test_it_uses_the_currency_hint_then_the_default_currency():
     column = parse_price_file(b"sku;name;price;currency\nA;B;1;\nC;D;2;$\nE;F;3;XYZ\n", "a.csv", default_currency="EUR")
     assert [i.currency for i in column.items] == ["EUR", "USD"]
     assert error_map(column) == {4: ["currency"]}
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("руб", "RUB"), ("р.", "RUB"), (" Руб. ", "RUB"), ("đ", "VND"), ("VNĐ", "VND"), ("usd", "USD"), ("€", "EUR")],
+)
+def test_it_reads_currency_aliases_as_iso_codes(text, code):
+    assert currency_from_text(text) == code
+
+
+@pytest.mark.parametrize("text", ["", "  ", "XYZ", "рубли-доллары"])
+def test_it_knows_no_currency_in_other_text(text):
+    assert currency_from_text(text) is None
 
 
 # --------------------------------------------------------------------------
@@ -809,6 +823,12 @@ def test_it_chunks_xlsx_too():
     chunks = list(iter_price_chunks(xlsx_bytes(rows), "a.xlsx", chunk_rows=3))
     assert [len(c.items) for c in chunks] == [3, 3, 1]
     assert [i.row for c in chunks for i in c.items] == list(range(2, 9))
+
+
+def test_it_builds_the_items_from_the_frame_once():
+    result = parse_price_file(b"sku;name;price\nA;B;1,5\n", "a.csv")
+    assert result.items is result.items
+    assert result.items == [PriceRow(2, "A", "B", "", Decimal("1.5"), None, Decimal("1"), None, None, None)]
 
 
 def test_it_exposes_a_frame_for_the_bulk_path():
