@@ -36,7 +36,7 @@ def currencies() -> frozenset[str]:
     codes: set[str] = set()
     for territory in get_global("territory_currencies"):
         codes.update(get_territory_currencies(territory, start_date=today, tender=True))
-    return frozenset(code for code in codes if len(code) == 3 and code.isalpha() and not code.startswith("X"))
+    return frozenset(code for code in codes if len(code) == 3 and code.isalpha())
 
 
 def is_currency(code: object) -> bool:

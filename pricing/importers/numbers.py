@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from marketplace.money import minor_units
+
 from .messages import (
     M_ABSURD,
     M_AMBIGUOUS,
@@ -31,7 +33,7 @@ from .messages import (
     M_TOO_MANY_DECIMALS,
     M_ZERO,
 )
-from .values import CURRENCY_MARKS, ZERO_DECIMAL_CURRENCIES, by_distinct, spread
+from .values import CURRENCY_MARKS, by_distinct, spread
 
 MAX_DECIMAL_PLACES = 4
 MAX_INTEGER_DIGITS = 15  # more digits before the point: "too large"
@@ -412,7 +414,7 @@ def settle_convention(conv: Convention, feats: Features | None, base_currency: s
     if decimal is None:
         if votes_com or votes_dot:
             decimal = "," if votes_com > votes_dot else "."
-        elif base_currency in ZERO_DECIMAL_CURRENCIES and (n_dot or n_com):
+        elif base_currency and minor_units(base_currency) == 0 and (n_dot or n_com):
             # "92.000 VND": grouping is the only sensible reading
             decimal = "," if n_dot >= n_com else "."
             thousands_ok = True

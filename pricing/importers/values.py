@@ -19,6 +19,8 @@ from typing import Any, NamedTuple, TypeVar
 import numpy as np
 import pandas as pd
 
+from marketplace.money import currency_code
+
 from .messages import (
     M_BAD_CURRENCY,
     M_BAD_DATE,
@@ -34,17 +36,6 @@ MAX_LEAD_TIME_DAYS = 3650
 # Currencies
 # --------------------------------------------------------------------------
 
-ISO_CURRENCIES = frozenset(
-    """AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND
-    BOB BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK
-    DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG
-    HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT
-    LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR
-    MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB
-    RWF SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SYP SZL THB TJS TMT TND
-    TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER
-    ZAR ZMW ZWL""".split()
-)
 CURRENCY_ALIASES = {
     "руб": "RUB",
     "р": "RUB",
@@ -69,7 +60,6 @@ CURRENCY_ALIASES = {
     "юань": "CNY",
 }
 # Currencies without minor units: "92.000" can only mean ninety-two thousand.
-ZERO_DECIMAL_CURRENCIES = frozenset("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split())
 # Signs and codes that may stand inside a price cell ("1 250 руб."): removed before the number is read.
 CURRENCY_MARKS = (
     "руб.",
@@ -103,9 +93,7 @@ def currency_from_text(text: str) -> str | None:
         return None
     if t in CURRENCY_ALIASES:
         return CURRENCY_ALIASES[t]
-    if t.upper() in ISO_CURRENCIES:
-        return t.upper()
-    return None
+    return currency_code(t)
 
 
 class Reading(NamedTuple):
