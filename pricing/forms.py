@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category, Organization
+from marketplace.money import validate_currency
 from marketplace.selectors import active_buyers
 
 from .models import Product, UploadMode
@@ -48,6 +49,12 @@ class UploadForm(forms.Form):
     def __init__(self, *args, supplier: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["buyer"].queryset = active_buyers(supplier=supplier)
+
+    def clean_currency(self) -> str:
+        currency = self.cleaned_data["currency"].strip().upper()
+        if currency:
+            validate_currency(currency)
+        return currency
 
 
 class RemapForm(forms.Form):
