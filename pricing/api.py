@@ -11,14 +11,13 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from marketplace import money
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.selectors import active_buyers
 from marketplace.tenancy import fetch
 
 from . import selectors, services
-from .forms import no_such_buyer
+from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
 
@@ -75,10 +74,7 @@ class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
     mode = serializers.ChoiceField(choices=["full", "partial"], required=False, default="full")
 
     def validate_currency(self, value: str) -> str:
-        value = value.strip().upper()
-        if value:
-            money.validate_currency(value)
-        return value
+        return currency_input(value)
 
     def validate(self, attrs):
         if ("file" in attrs) == ("items" in attrs):

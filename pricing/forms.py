@@ -18,6 +18,15 @@ DELIMITERS = [("", _("Detect")), (";", _("Semicolon ;")), (",", _("Comma ,")), (
 NO_SUCH_BUYER = _("No such buyer among your active partners: “%(value)s”.")
 
 
+def currency_input(value: str) -> str:
+    """A currency as a person or a system typed it (« usd ») as the code stored, checked by the one
+    currency validator; empty stays empty (the rows' own currencies then)."""
+    code = (value or "").strip().upper()
+    if code:
+        validate_currency(code)
+    return code
+
+
 def no_such_buyer(slug: str) -> str:
     """The one answer for a buyer slug that is unknown, another supplier's, or not an active partner:
     it names only what was sent, so it tells nothing about which organizations exist."""
@@ -51,10 +60,7 @@ class UploadForm(forms.Form):
         self.fields["buyer"].queryset = active_buyers(supplier=supplier)
 
     def clean_currency(self) -> str:
-        currency = self.cleaned_data["currency"].strip().upper()
-        if currency:
-            validate_currency(currency)
-        return currency
+        return currency_input(self.cleaned_data["currency"])
 
 
 class RemapForm(forms.Form):

@@ -87,10 +87,10 @@ class Writer:
     def put(self, draft: PriceList, frame: pd.DataFrame) -> None:
         if self.pipeline is None:
             write_items(draft, frame)
+        # The COPY text is made here, in turn with validation (both hold the GIL); the thread only
+        # sends it, while the database works and the next chunk is read.
         elif not frame.empty and not self.pipeline.put(copy_payload(draft, frame)):
-            # The text is made here, in turn with validation (both hold the GIL); the thread only
-            # sends it, while the database works and the next chunk is read.
-            self.pipeline.raise_error()
+            self.pipeline.raise_error()  # an earlier chunk failed (a duplicate row)
 
     def finish(self) -> None:
         if self.pipeline is not None:
