@@ -109,8 +109,8 @@ class PriceListChangesView(TenantTableView):
 # --- uploads (supplier) --------------------------------------------------------------------------
 
 
-@tenant_view(kind=SUPPLIER, permission=Perm.WORK)
 @require_http_methods(["GET", "POST"])
+@tenant_view(kind=SUPPLIER, permission=Perm.WORK)
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None, supplier=request.organization)
     if request.method == "POST" and form.is_valid():
@@ -154,8 +154,8 @@ def _upload_for(request: HttpRequest, pk: int, permission: Perm | None = Perm.WO
     return fetch(request, selectors.price_upload_list(supplier=request.organization), pk=pk, permission=permission)
 
 
-@tenant_view()
 @require_GET
+@tenant_view()
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
     labels = {name: str(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
@@ -185,8 +185,8 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@tenant_view()
 @require_GET
+@tenant_view()
 def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
     item = _upload_for(request, pk, permission=None)
     return JsonResponse(
@@ -204,8 +204,8 @@ def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@tenant_view()
 @require_GET
+@tenant_view()
 def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
     response = HttpResponse(services.bad_rows_csv(upload=item), content_type="text/csv; charset=utf-8")
@@ -213,8 +213,8 @@ def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@tenant_view()
 @require_POST
+@tenant_view()
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
     try:
@@ -230,8 +230,8 @@ def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("pricing:list_detail", pk=price_list.pk)
 
 
-@tenant_view()
 @require_POST
+@tenant_view()
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
     try:
@@ -243,8 +243,8 @@ def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("pricing:index")
 
 
-@tenant_view()
 @require_POST
+@tenant_view()
 def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
     form = RemapForm(request.POST, headers=item.headers or [], fields=importers.CANONICAL_FIELDS, labels={})
@@ -304,8 +304,8 @@ class CatalogView(TenantTableView):
         return context
 
 
-@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 @require_POST
+@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 def product_create(request: HttpRequest) -> HttpResponse:
     form = ProductForm(request.POST, buyer=request.organization)
     if form.is_valid():
@@ -352,8 +352,8 @@ class ProductOffersView(TenantTableView):
         return context
 
 
-@tenant_view()
 @require_POST
+@tenant_view()
 def product_update(request: HttpRequest, pk: int) -> HttpResponse:
     product = fetch(request, selectors.product_list(buyer=request.organization), pk=pk, permission=Perm.PROCURE)
     form = ProductForm(request.POST, instance=product, buyer=request.organization)
@@ -394,8 +394,8 @@ class MappingView(TenantTableView):
         return context
 
 
-@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 @require_POST
+@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 def mapping_set(request: HttpRequest) -> HttpResponse:
     form = MappingForm(request.POST, buyer=request.organization)
     if form.is_valid():
@@ -425,8 +425,8 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-@tenant_view()
 @require_POST
+@tenant_view()
 def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
     mapping = fetch(request, selectors.mapping_list(buyer=request.organization), pk=pk, permission=Perm.PROCURE)
     services.mapping_delete(mapping=mapping)
