@@ -76,13 +76,13 @@ def instrument() -> None:
     with both; the phases therefore add up to at most the wall time of the step."""
     import functools
 
-    from pricing import importers, services
+    from pricing import importers
+    from pricing.services import staging, versions
 
     def timed(module, name: str, phase: str) -> None:
-        original = getattr(module, name)
-
-        if hasattr(original, "__wrapped__"):
-            return
+        original = getattr(module, name, None)
+        if original is None or hasattr(original, "__wrapped__"):
+            return  # moved elsewhere (the phase is then not shown), or wrapped already
 
         @functools.wraps(original)
         def wrapper(*args, **kwargs):
@@ -95,36 +95,37 @@ def instrument() -> None:
         setattr(module, name, wrapper)
 
     timed(importers.validation, "validate_chunk", "validate")
-    for name, phase in (
-        ("_write_items", "stage (write, in turn)"),
-        ("_copy_payload", "COPY text"),
-        ("_copy_send", "COPY (stager thread)"),
-        ("_finish_draft", "merge+diff"),
-        ("_moved_warnings", "moved warnings"),
-        ("mappings_auto", "auto-mapping"),
+    for module, name, phase in (
+        (staging, "write_items", "stage (write, in turn)"),
+        (staging, "copy_payload", "COPY text"),
+        (staging, "copy_send", "COPY (stager thread)"),
+        (staging, "draft_finish", "merge+diff"),
+        (staging, "moved_warnings", "moved warnings"),
+        (versions, "mappings_auto", "auto-mapping"),
     ):
-        if hasattr(services, name):
-            timed(services, name, phase)
+        timed(module, name, phase)
 
 
 def run_once(path: Path, supplier, user, label: str) -> dict:
     from django.core.files import File
 
+    from marketplace.actors import Actor
     from pricing import services
     from pricing.models import UploadStatus
 
+    actor = Actor(organization=supplier, user=user, role="owner")
     PHASES.clear()
     started = time.perf_counter()
     with path.open("rb") as handle:
         upload = services.price_upload_create(
-            supplier=supplier, actor=user, file=File(handle, name=path.name), claim=True
+            actor=actor, file=File(handle, name=path.name), currency="RUB", claim=True
         )
     kept = time.perf_counter()
     upload = services.price_upload_process(upload=upload)
     staged = time.perf_counter()
     if upload.status != UploadStatus.READY:
         raise SystemExit(f"{label}: the upload was refused: {upload.message or upload.errors[:5]}")
-    price_list = services.price_upload_publish(upload=upload, actor=user)
+    price_list = services.price_upload_publish(upload=upload, actor=actor)
     done = time.perf_counter()
     seconds = done - started
     return {

@@ -258,7 +258,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
-# Price lists larger than this are parsed by the `process_price_uploads` worker, not in the request.
+# Price lists larger than this are read by the task queue (pricing.tasks), not in the request.
 PRICE_LIST_INLINE_BYTES = int(os.environ.get("PRICE_LIST_INLINE_BYTES", 5 * 1024 * 1024))
 PRICE_LIST_CHUNK_BYTES = int(os.environ.get("PRICE_LIST_CHUNK_BYTES", 8 * 1024 * 1024))
 PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))

@@ -8,7 +8,7 @@ class PriceListAdmin(admin.ModelAdmin):
     list_display = ["supplier", "version", "status", "audience", "rows", "currency", "channel", "published_at"]
     list_filter = ["status", "channel"]
     search_fields = ["supplier__name"]
-    raw_id_fields = ["supplier", "audience", "uploaded_by", "previous"]
+    raw_id_fields = ["supplier", "audience", "uploaded_by", "api_key", "previous"]
 
     def has_change_permission(self, request, obj=None):
         return False  # published versions are immutable
@@ -18,7 +18,7 @@ class PriceListAdmin(admin.ModelAdmin):
 class PriceUploadAdmin(admin.ModelAdmin):
     list_display = ["filename", "supplier", "status", "total_rows", "error_count", "created_at"]
     list_filter = ["status", "channel"]
-    raw_id_fields = ["supplier", "uploaded_by", "audience", "draft", "published"]
+    raw_id_fields = ["supplier", "uploaded_by", "api_key", "audience", "draft", "published"]
 
 
 @admin.register(Product)

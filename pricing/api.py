@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,9 +14,11 @@ from rest_framework.response import Response
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.selectors import active_buyers
+from marketplace.tenancy import fetch
 
 from . import selectors, services
-from .forms import no_such_buyer
+from .forms import currency_input, no_such_buyer
+from .importers import FRAME_COLUMNS
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
 
 
@@ -47,18 +48,7 @@ class PriceItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PriceItem
-        fields = [
-            "row",
-            "sku",
-            "name",
-            "unit",
-            "price",
-            "currency",
-            "min_qty",
-            "valid_from",
-            "valid_to",
-            "lead_time_days",
-        ]
+        fields = list(FRAME_COLUMNS)  # a price list's columns, as every reader of the importers gives them
 
 
 class OfferSerializer(PriceItemSerializer):
@@ -82,6 +72,9 @@ class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
     valid_to = serializers.DateField(required=False, allow_null=True)
     buyer = serializers.CharField(required=False, allow_blank=True, allow_null=True)
     mode = serializers.ChoiceField(choices=["full", "partial"], required=False, default="full")
+
+    def validate_currency(self, value: str) -> str:
+        return currency_input(value)
 
     def validate(self, attrs):
         if ("file" in attrs) == ("items" in attrs):
@@ -150,13 +143,10 @@ def price_lists(request: Request) -> Response:
                 {"errors": [{"row": None, "column": "buyer", "message": no_such_buyer(data["buyer"])}]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-    upload = data.get("file")
     try:
         price_list = services.price_list_import(
-            supplier=organization,
-            actor=None,
-            data=upload.read() if upload is not None else None,
-            filename=upload.name if upload is not None else "",
+            actor=request.actor,
+            file=data.get("file"),
             items=data.get("items"),
             currency=data.get("currency", ""),
             valid_from=data.get("valid_from"),
@@ -175,10 +165,7 @@ def price_lists(request: Request) -> Response:
 
 
 def _price_list_for(request: Request, pk: int) -> PriceList:
-    price_list = selectors.price_list_get(organization=request.organization, pk=pk)
-    if price_list is None:
-        raise NotFound(_("Not found."))
-    return price_list
+    return fetch(request, selectors.price_list_list(organization=request.organization), pk=pk)
 
 
 @extend_schema(responses=PriceListSerializer)

@@ -8,8 +8,10 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+from marketplace.actors import Actor
 from marketplace.demo import BUYERS, SUPPLIERS
 from marketplace.models import Category, Organization, PartnershipStatus
+from marketplace.money import money, unit_price
 
 from . import services
 from .models import PriceList, Product, SkuMapping
@@ -142,11 +144,10 @@ def _goods(category: int, language: int) -> list[tuple[int, str, str, Decimal]]:
 
 def _rows(category: int, language: int, prefix: str, rng: random.Random, factor: Decimal) -> list[dict]:
     currency, rate = CURRENCIES[language]
-    places = Decimal("1") if currency == "VND" else Decimal("0.01")
     items = []
     for position, name, unit, usd in _goods(category, language):
         raw = usd * rate * factor * Decimal(str(round(rng.uniform(0.9, 1.1), 3)))
-        price = raw.quantize(places if raw >= 1 else Decimal("0.0001"))
+        price = _price(raw, currency)
         sku = f"{prefix}-{category}{position:03d}"
         items.append({"sku": sku, "name": name, "unit": unit, "price": str(price), "min_qty": "1"})
         if position % 3 == 0:  # quantity breaks: cheaper by the pallet and by the truck
@@ -156,12 +157,16 @@ def _rows(category: int, language: int, prefix: str, rng: random.Random, factor:
                         "sku": sku,
                         "name": name,
                         "unit": unit,
-                        # fasteners cost fractions of a cent: keep four places below one unit
-                        "price": str((price * off).quantize(places if price >= 1 else Decimal("0.0001"))),
+                        "price": str(_price(price * off, currency)),
                         "min_qty": qty,
                     }
                 )
     return items
+
+
+def _price(value: Decimal, currency: str) -> Decimal:
+    """The currency's minor unit; four places below one unit (fasteners cost fractions of a cent)."""
+    return money(value, currency) if value >= 1 else unit_price(value)
 
 
 def seed(world) -> None:
@@ -174,8 +179,8 @@ def seed(world) -> None:
         index, category = supplier_specs[supplier.slug]
         language = _language(index)
         rng = random.Random(f"pricing-{supplier.slug}")
-        owner = supplier.memberships.filter(role="owner").select_related("user").first()
-        actor = owner.user if owner else None
+        owner = supplier.memberships.filter(role="owner").select_related("user", "organization").first()
+        actor = Actor.of_membership(owner) if owner else Actor.system(supplier)
         prefix = supplier.slug.split("-")[0][:4].upper()
         currency = CURRENCIES[language][0]
         versions = [Decimal("0.96"), Decimal("1")] if index % 2 == 0 else [Decimal("1")]
@@ -183,7 +188,7 @@ def seed(world) -> None:
             rows = _rows(category, language, prefix, rng, factor)
             if factor != versions[-1]:
                 rows = rows[:-2]  # the newer version adds goods too
-            services.price_list_import(supplier=supplier, actor=actor, channel="web", items=rows, currency=currency)
+            services.price_list_import(actor=actor, items=rows, currency=currency)
     for b, spec in enumerate(BUYERS):
         buyer = Organization.objects.filter(slug=spec["slug"]).first()
         if buyer is not None:
@@ -213,6 +218,6 @@ def _catalog(buyer: Organization, *, language: int, categories: list[str], world
                 if (supplier.pk, supplier_sku) in mapped or not PriceList.objects.filter(supplier=supplier).exists():
                     continue
                 services.mapping_set(
-                    buyer=buyer, supplier=supplier, supplier_sku=supplier_sku, product=product, actor=None
+                    actor=Actor.system(buyer), supplier=supplier, supplier_sku=supplier_sku, product=product
                 )
                 mapped.add((supplier.pk, supplier_sku))

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category, Organization
+from marketplace.money import validate_currency
 from marketplace.selectors import active_buyers
 
 from .models import Product, UploadMode
@@ -15,6 +16,15 @@ ENCODINGS = [
 ]
 DELIMITERS = [("", _("Detect")), (";", _("Semicolon ;")), (",", _("Comma ,")), ("tab", _("Tab"))]
 NO_SUCH_BUYER = _("No such buyer among your active partners: “%(value)s”.")
+
+
+def currency_input(value: str) -> str:
+    """A currency as a person or a system typed it (« usd ») as the code stored, checked by the one
+    currency validator; empty stays empty (the rows' own currencies then)."""
+    code = (value or "").strip().upper()
+    if code:
+        validate_currency(code)
+    return code
 
 
 def no_such_buyer(slug: str) -> str:
@@ -48,6 +58,9 @@ class UploadForm(forms.Form):
     def __init__(self, *args, supplier: Organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["buyer"].queryset = active_buyers(supplier=supplier)
+
+    def clean_currency(self) -> str:
+        return currency_input(self.cleaned_data["currency"])
 
 
 class RemapForm(forms.Form):

@@ -18,7 +18,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.models import Category, Organization
+from marketplace.actors import Actor
+from marketplace.models import ApiKey, Category, Organization, Partnership
+from marketplace.money import validate_currency
 
 MONEY_DIGITS = 18
 MONEY_PLACES = 4
@@ -31,6 +33,13 @@ def name_key(name: str) -> str:
     do not matter; Vietnamese diacritics do (they change the word)."""
     text = unicodedata.normalize("NFKC", name or "").lower().replace("ё", "е")
     return " ".join(re.findall(r"\w+", text))
+
+
+def _author(obj: PriceList | PriceUpload) -> str:
+    """Who sent a version or an upload, as every history line says it: the person, or the API key's
+    name; empty for the site itself (demo data, an operator command)."""
+    actor = Actor(organization=None, user=obj.uploaded_by, api_key=obj.api_key)
+    return "" if actor.is_system else actor.display_name
 
 
 class Channel(models.TextChoices):
@@ -67,6 +76,16 @@ class PriceListQuerySet(models.QuerySet):
     def published(self):
         return self.exclude(status=PriceListStatus.DRAFT)
 
+    def visible_to(self, organization: Organization | None):
+        """Versions this organization may see: a supplier its own; a buyer those offered to it (to
+        all its active partner buyers, or to it alone) by a supplier it actively works with."""
+        if organization is None:
+            return self.none()
+        if organization.is_supplier:
+            return self.filter(supplier=organization)
+        partner = Partnership.objects.active().filter(buyer=organization, supplier_id=models.OuterRef("supplier_id"))
+        return self.filter(Q(audience__isnull=True) | Q(audience=organization)).filter(models.Exists(partner))
+
     def active(self):
         return self.filter(status=PriceListStatus.ACTIVE)
 
@@ -89,12 +108,15 @@ class PriceList(models.Model):
         _("status"), max_length=12, choices=PriceListStatus.choices, default=PriceListStatus.DRAFT
     )
     mode = models.CharField(_("upload"), max_length=10, choices=UploadMode.choices, default=UploadMode.FULL)
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices, default=Channel.WEB)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("API key")
     )
     source_name = models.CharField(_("source"), max_length=255, blank=True)
     previous = models.ForeignKey(
@@ -139,6 +161,10 @@ class PriceList(models.Model):
         return self.status == PriceListStatus.ACTIVE
 
     @property
+    def author(self) -> str:
+        return _author(self)
+
+    @property
     def changed(self) -> int:
         return self.added + self.removed + self.price_up + self.price_down
 
@@ -156,7 +182,7 @@ class PriceItem(models.Model):
     name = models.CharField(_("name"), max_length=500)
     unit = models.CharField(_("unit"), max_length=30, blank=True)
     price = models.DecimalField(_("price"), max_digits=MONEY_DIGITS, decimal_places=MONEY_PLACES)
-    currency = models.CharField(_("currency"), max_length=3)
+    currency = models.CharField(_("currency"), max_length=3, validators=[validate_currency])
     min_qty = models.DecimalField(_("min. quantity"), max_digits=QTY_DIGITS, decimal_places=QTY_PLACES, default=1)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -226,6 +252,9 @@ class PriceUpload(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("API key")
+    )
     channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.WEB)
     file = models.FileField(upload_to="price_uploads/%Y/%m/", blank=True)
     filename = models.CharField(_("file"), max_length=255, blank=True)
@@ -234,7 +263,7 @@ class PriceUpload(models.Model):
     delimiter = models.CharField(_("delimiter"), max_length=5, blank=True)
     mapping = models.JSONField(default=dict, blank=True)
     headers = models.JSONField(default=list, blank=True)
-    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True, validators=[validate_currency])
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     audience = models.ForeignKey(
@@ -254,9 +283,10 @@ class PriceUpload(models.Model):
     published = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads")
     created_at = models.DateTimeField(default=timezone.now)
     # ``started_at`` is also the claim: a run writes to its upload only while status is
-    # "processing" and ``started_at`` is still the value its claim set (see services).
+    # "processing" and ``started_at`` is still the value its claim set (see services.claims).
     started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)  # last sign of life of the run
+    # The last sign of life of the run; of a queued upload, when it was last handed to the task queue.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -265,6 +295,10 @@ class PriceUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename or _("upload %(id)s") % {"id": self.pk}
+
+    @property
+    def author(self) -> str:
+        return _author(self)
 
     @property
     def is_done(self) -> bool:

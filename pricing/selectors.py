@@ -10,39 +10,28 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from marketplace.models import Organization, Partnership
+from marketplace.models import Organization
 
 from .models import PriceChange, PriceItem, PriceList, PriceListStatus, PriceUpload, Product, SkuMapping
 
 
 def price_list_list(*, organization: Organization, filters: dict | None = None) -> QuerySet[PriceList]:
-    """Published versions: a supplier sees its own; a buyer those offered to it (to all its active
-    partner buyers, or to it alone) by a supplier it actively works with."""
-    lists = PriceList.objects.published().select_related("supplier", "audience", "uploaded_by")
-    if organization.is_supplier:
-        lists = lists.filter(supplier=organization)
-    else:
-        partner = Partnership.objects.active().filter(buyer=organization, supplier_id=OuterRef("supplier_id"))
-        lists = lists.filter(Q(audience__isnull=True) | Q(audience=organization)).filter(Exists(partner))
+    """Published versions the organization may see (``PriceListQuerySet.visible_to``)."""
+    lists = (
+        PriceList.objects.published()
+        .visible_to(organization)
+        .select_related("supplier", "audience", "uploaded_by", "api_key")
+    )
     if filters:
         lists = lists.filter(**filters)
     return lists.order_by("-published_at", "-id")
-
-
-def price_list_get(*, organization: Organization, pk) -> PriceList | None:
-    return price_list_list(organization=organization).filter(pk=pk).first()
 
 
 def effective_price_lists(*, buyer: Organization) -> QuerySet[PriceList]:
     """The one active version per supplier that applies to this buyer: a list offered to it alone
     wins over the supplier's list for all buyers."""
     own = PriceList.objects.filter(supplier_id=OuterRef("supplier_id"), audience=buyer, status=PriceListStatus.ACTIVE)
-    partner = Partnership.objects.active().filter(buyer=buyer, supplier_id=OuterRef("supplier_id"))
-    return (
-        PriceList.objects.active()
-        .filter(Exists(partner))
-        .filter(Q(audience=buyer) | (Q(audience__isnull=True) & ~Exists(own)))
-    )
+    return PriceList.objects.active().visible_to(buyer).filter(Q(audience=buyer) | ~Exists(own))
 
 
 def price_item_list(*, price_list: PriceList) -> QuerySet[PriceItem]:
@@ -54,7 +43,9 @@ def price_change_list(*, price_list: PriceList) -> QuerySet[PriceChange]:
 
 
 def price_upload_list(*, supplier: Organization) -> QuerySet[PriceUpload]:
-    return PriceUpload.objects.filter(supplier=supplier).select_related("uploaded_by", "audience", "published")
+    return PriceUpload.objects.filter(supplier=supplier).select_related(
+        "uploaded_by", "api_key", "audience", "published"
+    )
 
 
 def _valid_on(day: dt.date) -> Q:
@@ -122,10 +113,6 @@ def order_offers(items: QuerySet[PriceItem]) -> QuerySet[PriceItem]:
 
 def product_list(*, buyer: Organization) -> QuerySet[Product]:
     return Product.objects.filter(buyer=buyer).select_related("category")
-
-
-def product_get(*, buyer: Organization, pk) -> Product | None:
-    return product_list(buyer=buyer).filter(pk=pk).first()
 
 
 def mapping_list(*, buyer: Organization) -> QuerySet[SkuMapping]:

@@ -18,7 +18,7 @@ class PriceListTable(tables.Table):
     valid_to = tables.DateColumn(verbose_name=_("Valid to"), format="Y-m-d")
     changes = tables.Column(verbose_name=_("Changes"), empty_values=(), orderable=False)
     channel = tables.Column(verbose_name=_("Channel"))
-    uploaded_by = tables.Column(verbose_name=_("Uploaded by"))
+    uploaded_by = tables.Column(verbose_name=_("Uploaded by"), empty_values=())
     published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="Y-m-d H:i")
 
     class Meta:
@@ -35,6 +35,12 @@ class PriceListTable(tables.Table):
 
     def value_changes(self, record):
         return f"+{record.added} -{record.removed} up {record.price_up} down {record.price_down}"
+
+    def render_uploaded_by(self, record):
+        return record.author or "—"
+
+    def value_uploaded_by(self, record):
+        return record.author
 
 
 class PriceItemTable(tables.Table):

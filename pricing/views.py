@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_tables2 as tables
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count
@@ -14,10 +15,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.forms import show_service_error
-from marketplace.models import OrganizationKind
-from marketplace.tenancy import TenantTableView, get_for, organization_required, require, require_kind
+from marketplace.models import OrganizationKind, Perm
+from marketplace.tenancy import TenantTableView, fetch, tenant_view
 
-from . import selectors, services
+from . import importers, selectors, services, transitions
 from .filters import (
     OfferFilter,
     PriceChangeFilter,
@@ -27,7 +28,7 @@ from .filters import (
     SupplierSkuFilter,
 )
 from .forms import MappingForm, ProductForm, RemapForm, UploadForm
-from .models import UploadStatus
+from .models import PriceUpload, UploadStatus
 from .tables import (
     ComparisonTable,
     OfferTable,
@@ -72,7 +73,9 @@ class PriceListItemsView(TenantTableView):
     paginate_by = 50
 
     def scope(self, request):
-        self.price_list = get_for(selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"])
+        self.price_list = fetch(
+            request, selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"]
+        )
         return selectors.price_item_list(price_list=self.price_list)
 
     @property
@@ -90,7 +93,9 @@ class PriceListChangesView(TenantTableView):
     paginate_by = 50
 
     def scope(self, request):
-        self.price_list = get_for(selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"])
+        self.price_list = fetch(
+            request, selectors.price_list_list(organization=request.organization), pk=self.kwargs["pk"]
+        )
         return selectors.price_change_list(price_list=self.price_list)
 
     @property
@@ -104,18 +109,15 @@ class PriceListChangesView(TenantTableView):
 # --- uploads (supplier) --------------------------------------------------------------------------
 
 
-@organization_required
 @require_http_methods(["GET", "POST"])
+@tenant_view(kind=SUPPLIER, permission=Perm.WORK)
 def upload(request: HttpRequest) -> HttpResponse:
-    require_kind(request, SUPPLIER)
-    require(request, "work")
     form = UploadForm(request.POST or None, request.FILES or None, supplier=request.organization)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             created = services.price_upload_create(
-                supplier=request.organization,
-                actor=request.user,
+                actor=request.actor,
                 file=data["file"],
                 currency=data["currency"],
                 valid_from=data["valid_from"],
@@ -124,30 +126,38 @@ def upload(request: HttpRequest) -> HttpResponse:
                 mode=data["mode"],
                 encoding=data["encoding"],
                 delimiter=data["delimiter"],
-                claim=data["file"].size <= services.inline_bytes(),  # read here: the worker never sees it queued
+                claim=_read_here(data["file"].size),
             )
         except ValidationError as error:
             show_service_error(request, error, form, on_form=True)
         else:
-            if created.status == UploadStatus.PROCESSING:
-                services.price_upload_process(upload=created)
-            return redirect("pricing:upload_detail", pk=created.pk)
+            return _read_if_claimed(created)
     elif request.method == "POST" and "file" in form.errors and not request.FILES:
         form.errors["file"] = form.error_class([_("Choose a file to upload (the one sent was empty or missing).")])
-    return render(request, "pricing/upload.html", {"form": form, "max_mb": services.max_bytes() // (1024 * 1024)})
+    return render(
+        request, "pricing/upload.html", {"form": form, "max_mb": settings.PRICE_LIST_MAX_BYTES // (1024 * 1024)}
+    )
 
 
-def _upload_for(request: HttpRequest, pk: int):
-    return get_for(selectors.price_upload_list(supplier=request.organization), pk=pk)
+def _read_here(size: int) -> bool:
+    """A small file is read in the request (claimed at once: the queue never sees it)."""
+    return size <= settings.PRICE_LIST_INLINE_BYTES
 
 
-@organization_required
+def _read_if_claimed(item: PriceUpload) -> HttpResponse:
+    if item.status == UploadStatus.PROCESSING:
+        services.price_upload_process(upload=item)
+    return redirect("pricing:upload_detail", pk=item.pk)
+
+
+def _upload_for(request: HttpRequest, pk: int, permission: Perm | None = Perm.WORK):
+    return fetch(request, selectors.price_upload_list(supplier=request.organization), pk=pk, permission=permission)
+
+
 @require_GET
+@tenant_view()
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    require(request, "work")
-    from . import importers
-
     labels = {name: str(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
     remap = RemapForm(
         initial={
@@ -165,6 +175,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "upload": item,
             "draft": item.draft,
+            "moves": transitions.allowed_targets(item, request.actor),
             "remap": remap,
             "labels": labels,
             "columns": importers.CANONICAL_FIELDS,
@@ -174,10 +185,10 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
-    item = _upload_for(request, pk)
+    item = _upload_for(request, pk, permission=None)
     return JsonResponse(
         {
             "status": item.status,
@@ -193,25 +204,23 @@ def upload_status(request: HttpRequest, pk: int) -> JsonResponse:
     )
 
 
-@organization_required
 @require_GET
+@tenant_view()
 def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    require(request, "work")
     response = HttpResponse(services.bad_rows_csv(upload=item), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="bad-rows-{item.pk}.csv"'
     return response
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    require(request, "work")
     try:
-        price_list = services.price_upload_publish(upload=item, actor=request.user)
+        price_list = services.price_upload_publish(upload=item, actor=request.actor)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
         return redirect("pricing:upload_detail", pk=item.pk)
     messages.success(
         request,
@@ -221,27 +230,23 @@ def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("pricing:list_detail", pk=price_list.pk)
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def upload_discard(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    require(request, "work")
     try:
-        services.price_upload_discard(upload=item)
+        services.price_upload_discard(upload=item, actor=request.actor)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
         return redirect("pricing:upload_detail", pk=item.pk)
     messages.success(request, _("The upload was discarded; nothing was published."))
     return redirect("pricing:index")
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    require(request, "work")
-    from . import importers
-
     form = RemapForm(request.POST, headers=item.headers or [], fields=importers.CANONICAL_FIELDS, labels={})
     if not form.is_valid():
         messages.error(request, _("Choose columns the file has."))
@@ -249,17 +254,16 @@ def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         item = services.price_upload_remap(
             upload=item,
+            actor=request.actor,
             mapping=form.mapping(),
             encoding=form.cleaned_data["encoding"],
             delimiter=form.cleaned_data["delimiter"],
-            claim=item.size <= services.inline_bytes(),
+            claim=_read_here(item.size),
         )
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        show_service_error(request, error)
         return redirect("pricing:upload_detail", pk=item.pk)
-    if item.status == UploadStatus.PROCESSING:
-        services.price_upload_process(upload=item)
-    return redirect("pricing:upload_detail", pk=item.pk)
+    return _read_if_claimed(item)
 
 
 # --- offers, catalog, mapping (buyer) ------------------------------------------------------------
@@ -295,16 +299,14 @@ class CatalogView(TenantTableView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_procure"] = self.request.membership.can("procure")
+        context["can_procure"] = self.request.membership.can(Perm.PROCURE)
         context["product_form"] = ProductForm(buyer=self.request.organization)
         return context
 
 
-@organization_required
 @require_POST
+@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 def product_create(request: HttpRequest) -> HttpResponse:
-    require_kind(request, BUYER)
-    require(request, "procure")
     form = ProductForm(request.POST, buyer=request.organization)
     if form.is_valid():
         try:
@@ -314,8 +316,13 @@ def product_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(sku)s is in your catalog.") % {"sku": product.sku})
             return redirect("pricing:product_detail", pk=product.pk)
-    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    _flash_form_errors(request, form)
     return redirect("pricing:catalog")
+
+
+def _flash_form_errors(request: HttpRequest, form) -> None:
+    """A form posted from a list page: its errors on the page it goes back to."""
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
 
 
 class ProductOffersView(TenantTableView):
@@ -326,7 +333,7 @@ class ProductOffersView(TenantTableView):
     template_name = "pricing/product_detail.html"
 
     def scope(self, request):
-        self.product = get_for(selectors.product_list(buyer=request.organization), pk=self.kwargs["pk"])
+        self.product = fetch(request, selectors.product_list(buyer=request.organization), pk=self.kwargs["pk"])
         return selectors.offer_list(buyer=request.organization, product=self.product, ordered=False)
 
     def get_table_data(self):
@@ -340,16 +347,15 @@ class ProductOffersView(TenantTableView):
         context = super().get_context_data(**kwargs)
         context["product"] = self.product
         context["mappings"] = selectors.mapping_list(buyer=self.request.organization).filter(product=self.product)
-        context["can_procure"] = self.request.membership.can("procure")
+        context["can_procure"] = self.request.membership.can(Perm.PROCURE)
         context["form"] = ProductForm(instance=self.product, buyer=self.request.organization)
         return context
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def product_update(request: HttpRequest, pk: int) -> HttpResponse:
-    product = get_for(selectors.product_list(buyer=request.organization), pk=pk)
-    require(request, "procure")
+    product = fetch(request, selectors.product_list(buyer=request.organization), pk=pk, permission=Perm.PROCURE)
     form = ProductForm(request.POST, instance=product, buyer=request.organization)
     if form.is_valid():
         try:
@@ -360,11 +366,11 @@ def product_update(request: HttpRequest, pk: int) -> HttpResponse:
                 category=form.cleaned_data["category"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            show_service_error(request, error)
         else:
             messages.success(request, _("Saved."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_form_errors(request, form)
     return redirect("pricing:product_detail", pk=product.pk)
 
 
@@ -380,7 +386,7 @@ class MappingView(TenantTableView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["can_procure"] = self.request.membership.can("procure")
+        context["can_procure"] = self.request.membership.can(Perm.PROCURE)
         context["form"] = MappingForm(buyer=self.request.organization)
         context["product_skus"] = selectors.product_list(buyer=self.request.organization).values_list("sku", "name")[
             :500
@@ -388,27 +394,24 @@ class MappingView(TenantTableView):
         return context
 
 
-@organization_required
 @require_POST
+@tenant_view(kind=BUYER, permission=Perm.PROCURE)
 def mapping_set(request: HttpRequest) -> HttpResponse:
-    require_kind(request, BUYER)
-    require(request, "procure")
     form = MappingForm(request.POST, buyer=request.organization)
     if form.is_valid():
         try:
             services.mapping_set(
-                buyer=request.organization,
+                actor=request.actor,
                 supplier=form.cleaned_data["supplier"],
                 supplier_sku=form.cleaned_data["supplier_sku"],
                 product=form.cleaned_data["product"],
-                actor=request.user,
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            show_service_error(request, error)
         else:
             messages.success(request, _("Mapped."))
     else:
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        _flash_form_errors(request, form)
     return redirect(_safe_next(request) or reverse("pricing:mapping"))
 
 
@@ -422,11 +425,10 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
-@organization_required
 @require_POST
+@tenant_view()
 def mapping_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    mapping = get_for(selectors.mapping_list(buyer=request.organization), pk=pk)
-    require(request, "procure")
+    mapping = fetch(request, selectors.mapping_list(buyer=request.organization), pk=pk, permission=Perm.PROCURE)
     services.mapping_delete(mapping=mapping)
     messages.success(request, _("The mapping was removed."))
     return redirect("pricing:mapping")

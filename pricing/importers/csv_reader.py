@@ -11,9 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import queue
 import re
-import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +20,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from pricing.pipeline import ahead
 
 from .context import Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
 from .headers import HEADER_SCAN_ROWS, find_header, header_layout
@@ -54,7 +54,8 @@ def read_csv(src: Source, options: Options, validate: Callable[[Chunk], ParseRes
     numbers = _RowNumbers(table.header_index)
     chunks = _read_chunks(reader, options.chunk_rows)
     if options.chunk_rows:
-        chunks = _prefetched(chunks)
+        # pandas tokenizes without holding the GIL: reading the next chunk overlaps validating this one
+        chunks = ahead(chunks, name="price-list-reader")
     any_rows = False
     header_pending = True  # the first read also carries the header record
     try:
@@ -371,47 +372,3 @@ def _read_chunks(reader, chunk_rows: int | None) -> Iterator[tuple[pd.DataFrame 
             if df is None:
                 return
             size = chunk_rows
-
-
-def _prefetched(items: Iterator, depth: int = 1) -> Iterator:
-    """Produce ``items`` in a background thread, one step ahead.
-
-    pandas tokenizes without holding the GIL, so reading the next chunk overlaps
-    with validating the current one (about 1.6x faster on two cores)."""
-    q: queue.Queue = queue.Queue(maxsize=depth)
-    stop = threading.Event()
-
-    def put(item) -> bool:
-        while not stop.is_set():
-            try:
-                q.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def run() -> None:
-        try:
-            for item in items:
-                if not put(("item", item)):
-                    return
-            put(("end", None))
-        except BaseException as exc:  # handed to the consumer
-            put(("error", exc))
-        finally:
-            items.close()
-
-    thread = threading.Thread(target=run, name="price-list-reader", daemon=True)
-    thread.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "item":
-                yield value
-            elif kind == "error":
-                raise value
-            else:
-                return
-    finally:
-        stop.set()
-        thread.join()

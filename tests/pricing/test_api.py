@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 
 from pricing.models import PriceList, PriceUpload
 from tests.pricing.factories import product, publish
@@ -65,6 +66,31 @@ def test_it_publishes_json_items_for_one_buyer(api, supplier, buyer):
     assert (price_list.audience, price_list.currency, price_list.rows) == (buyer, "USD", 2)
     detail = api(buyer).get(f"{URL}{price_list.pk}/").json()
     assert detail["buyer"] == buyer.slug and detail["supplier"] == supplier.slug and detail["version"] == 1
+
+
+def test_it_names_the_api_key_that_sent_a_version(supplier, login, sam):
+    from rest_framework.test import APIClient
+
+    from tests import factories as core
+
+    key, raw = core.api_key_for(supplier, name="ERP sync")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "usd"}
+    assert client.post(URL, body, format="json").status_code == 201
+    price_list = PriceList.objects.get()
+    assert (price_list.channel, price_list.uploaded_by, price_list.api_key) == ("api", None, key)
+    assert price_list.currency == "USD"
+    page = login(sam).get(reverse("pricing:list_detail", args=[price_list.pk])).content.decode()
+    assert "API key “ERP sync”" in page
+
+
+def test_it_refuses_a_currency_that_is_not_an_iso_code(api, supplier):
+    body = {"items": [{"sku": "A", "name": "a", "price": "1"}], "currency": "РУБ"}
+    response = api(supplier).post(URL, body, format="json")
+    assert response.status_code == 400
+    assert [e["column"] for e in response.json()["errors"]] == ["currency"]
+    assert not PriceList.objects.exists() and not PriceUpload.objects.exists()
 
 
 @pytest.mark.parametrize(

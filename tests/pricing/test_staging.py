@@ -9,8 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 
+from marketplace.actors import Actor
 from pricing import services
 from pricing.models import ChangeKind, PriceChange, PriceItem, PriceList, PriceListStatus, UploadStatus
+from pricing.services import staging
 from tests.pricing.factories import D, csv_bytes, upload
 
 ROWS = 50
@@ -29,13 +31,13 @@ def small_chunks(settings):
 def _publish(supplier, rows):
     up = upload(supplier, csv_bytes(rows))
     assert up.status == UploadStatus.READY, up.errors
-    return services.price_upload_publish(upload=up, actor=None)
+    return services.price_upload_publish(upload=up, actor=Actor.system(supplier))
 
 
 @pytest.mark.django_db(transaction=True)
 def test_it_stages_every_chunk_and_diffs_the_next_version(supplier, small_chunks, monkeypatch):
     writers = []
-    write_items, copy_send = services._write_items, services._copy_send
+    write_items, copy_send = staging.write_items, staging.copy_send
 
     def recording_write(draft, frame):
         writers.append(threading.current_thread().name)
@@ -45,8 +47,8 @@ def test_it_stages_every_chunk_and_diffs_the_next_version(supplier, small_chunks
         writers.append(threading.current_thread().name)
         copy_send(payload)
 
-    monkeypatch.setattr(services, "_write_items", recording_write)
-    monkeypatch.setattr(services, "_copy_send", recording_copy)
+    monkeypatch.setattr(staging, "write_items", recording_write)
+    monkeypatch.setattr(staging, "copy_send", recording_copy)
     first = _publish(supplier, _rows())
     assert len(writers) == 8  # 50 rows in chunks of 7
     expected = "price-list-stager" if connection.vendor == "postgresql" else threading.main_thread().name
@@ -76,7 +78,7 @@ def test_it_refuses_a_duplicate_row_and_stores_nothing(supplier, small_chunks):
 @pytest.mark.django_db(transaction=True)
 def test_it_stops_staging_and_stores_nothing_when_a_chunk_cannot_be_written(supplier, small_chunks, monkeypatch):
     written = []
-    write_items, copy_send = services._write_items, services._copy_send
+    write_items, copy_send = staging.write_items, staging.copy_send
 
     def failing(original):
         def write(*args):
@@ -88,8 +90,8 @@ def test_it_stops_staging_and_stores_nothing_when_a_chunk_cannot_be_written(supp
         return write
 
     # the second chunk fails, in the stager's thread (PostgreSQL) or in turn (SQLite)
-    monkeypatch.setattr(services, "_write_items", failing(write_items))
-    monkeypatch.setattr(services, "_copy_send", failing(copy_send))
+    monkeypatch.setattr(staging, "write_items", failing(write_items))
+    monkeypatch.setattr(staging, "copy_send", failing(copy_send))
     up = upload(supplier, csv_bytes(_rows()))
     assert up.status == UploadStatus.INVALID
     assert "twice" in up.message

@@ -4,9 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from pricing import services, tasks
 from pricing.models import PriceList, PriceUpload, SkuMapping, UploadStatus
 from tests import factories as core
-from tests.pricing.factories import csv_bytes, product, publish, upload
+from tests.pricing.factories import by, csv_bytes, product, publish, upload
 from tests.pricing.samples import SAMPLES
 
 pytestmark = pytest.mark.django_db
@@ -119,28 +120,28 @@ def test_it_remaps_columns_and_remembers_them(login, sam, supplier):
 
 
 def test_it_reports_status_as_json(login, sam, supplier):
-    item = upload(supplier, actor=sam)
+    item = upload(supplier, actor=by(sam, supplier))
     response = login(sam).get(reverse("pricing:upload_status", args=[item.pk]))
     assert response.json()["status"] == "ready" and response.json()["done"] is True
 
 
-def test_it_queues_big_files_for_the_worker(login, sam, settings):
+def test_it_queues_big_files_for_the_task_queue(login, sam, settings, django_capture_on_commit_callbacks):
     settings.PRICE_LIST_INLINE_BYTES = 10
     client = login(sam)
-    response = _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB")
+    with django_capture_on_commit_callbacks() as committed:
+        response = _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB")
     item = PriceUpload.objects.get()
     assert item.status == UploadStatus.QUEUED
     page = client.get(response.url).content.decode()
     assert "upload-progress" in page
-    from django.core.management import call_command
-
-    call_command("process_price_uploads", "--once")
+    for callback in committed:  # the request's transaction commits: the queue reads the file
+        callback()
     item.refresh_from_db()
     assert item.status == UploadStatus.READY
 
 
 def test_it_discards_an_upload(login, sam, supplier):
-    item = upload(supplier, actor=sam)
+    item = upload(supplier, actor=by(sam, supplier))
     login(sam).post(reverse("pricing:upload_discard", args=[item.pk]))
     item.refresh_from_db()
     assert item.status == UploadStatus.DISCARDED
@@ -349,43 +350,39 @@ def test_it_answers_an_outsider_and_an_unknown_buyer_alike_in_the_form(login, sa
     assert not PriceUpload.objects.exists()
 
 
-def test_it_never_lets_the_worker_take_an_upload_the_page_reads(login, sam, supplier, monkeypatch):
-    from pricing import services
-
+def _queue_task_comes_first(monkeypatch) -> list[str]:
+    """Between the page's save and its read, a queue task for the same upload runs: what it left."""
     real_process = services.price_upload_process
-    worker_got = []
+    seen = []
 
-    def worker_polls_first(*, upload):  # a worker polls between the page's save and its read
-        worker_got.append(services.price_upload_claim())
+    def task_first(*, upload):
+        tasks.process_price_upload.call_local(upload.pk)
+        seen.append(PriceUpload.objects.get(pk=upload.pk).status)
         return real_process(upload=upload)
 
-    monkeypatch.setattr(services, "price_upload_process", worker_polls_first)
+    monkeypatch.setattr(services, "price_upload_process", task_first)
+    return seen
+
+
+def test_it_never_lets_the_queue_take_an_upload_the_page_reads(login, sam, supplier, monkeypatch):
+    seen = _queue_task_comes_first(monkeypatch)
     _post_file(login(sam), "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="RUB")
-    assert worker_got == [None]
+    assert seen == [UploadStatus.PROCESSING]  # the task found it claimed by the page and left it
     assert PriceUpload.objects.get().status == UploadStatus.READY
     assert PriceList.objects.filter(status="draft").count() == 1
 
 
-def test_it_never_lets_the_worker_take_a_remapped_upload_the_page_reads(login, sam, supplier, monkeypatch):
-    from pricing import services
-
+def test_it_never_lets_the_queue_take_a_remapped_upload_the_page_reads(login, sam, supplier, monkeypatch):
     client = login(sam)
     _post_file(client, "odd.csv", b"Code;Title;Cost\nA-1;Bolt;1.50\n", currency="USD")
     item = PriceUpload.objects.get()
-    real_process = services.price_upload_process
-    worker_got = []
-
-    def worker_polls_first(*, upload):
-        worker_got.append(services.price_upload_claim())
-        return real_process(upload=upload)
-
-    monkeypatch.setattr(services, "price_upload_process", worker_polls_first)
+    seen = _queue_task_comes_first(monkeypatch)
     client.post(
         reverse("pricing:upload_remap", args=[item.pk]),
         {"map_sku": "Code", "map_name": "Title", "map_price": "Cost"},
     )
     item.refresh_from_db()
-    assert worker_got == [None] and item.status == UploadStatus.READY
+    assert seen == [UploadStatus.PROCESSING] and item.status == UploadStatus.READY
 
 
 def test_it_groups_offers_by_currency_cheapest_first_within_each(login, alice, buyer, supplier, supplier2):
@@ -409,3 +406,38 @@ def test_it_compares_a_category_within_each_currency(login, alice, buyer, suppli
     assert "120 RUB · Steel Works; 5 USD · Bolt House" in page
     for sort in ("best", "-best"):
         assert client.get(reverse("pricing:compare") + f"?category={category.pk}&sort={sort}").status_code == 200
+
+
+# --- the one currency rule, the buttons of the life-cycle table ----------------------------------
+
+
+def test_it_refuses_a_currency_that_is_not_an_iso_code_in_the_form(login, sam):
+    client = login(sam)
+    response = _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="РУБ")
+    assert response.status_code == 200
+    assert "not a currency code" in str(response.context["form"].errors["currency"])
+    assert not PriceUpload.objects.exists() and not PriceList.objects.exists()
+    _post_file(client, "a.csv", csv_bytes([("A", "x", "pcs", "1", 1)]), currency="rub")
+    assert PriceUpload.objects.get().currency == "RUB"
+
+
+def test_it_offers_the_moves_the_table_allows(login, sam, supplier):
+    client = login(sam)
+    ready = upload(supplier, csv_bytes([("A", "x", "pcs", "1", 1)]))
+    invalid = upload(supplier, csv_bytes([("", "x", "pcs", "1", 1)]))
+    queued = upload(supplier, process=False)
+    published = upload(supplier)
+    services.price_upload_publish(upload=published, actor=by(sam, supplier))
+
+    def buttons(item):
+        page = client.get(reverse("pricing:upload_detail", args=[item.pk])).content.decode()
+        return {
+            name
+            for name, url in (("publish", "upload_publish"), ("discard", "upload_discard"), ("remap", "upload_remap"))
+            if reverse(f"pricing:{url}", args=[item.pk]) in page
+        }
+
+    assert buttons(ready) == {"publish", "discard", "remap"}
+    assert buttons(invalid) == {"discard", "remap"}
+    assert buttons(queued) == set()  # being read: the page shows its progress
+    assert buttons(published) == set()
