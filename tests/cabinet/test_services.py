@@ -1,11 +1,9 @@
 import datetime as dt
-import threading
 from decimal import Decimal
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.utils import timezone
 
 from cabinet import services
@@ -22,6 +20,7 @@ from cabinet.models import (
 from cabinet.services import TransitionNotAllowed
 from marketplace.models import Notification, Partnership
 from tests.cabinet import factories as f
+from tests.concurrency import race
 from tests.factories import acting
 
 
@@ -298,31 +297,10 @@ def test_it_stores_accepted_files_under_a_name_nobody_can_guess(buyer, supplier,
 # -- concurrency (PostgreSQL) ----------------------------------------------------------------------
 
 
-def _race(n, work):
-    barrier = threading.Barrier(n)
-    results = []
-
-    def run(i):
-        try:
-            barrier.wait()
-            results.append(("ok", work(i)))
-        except Exception as error:
-            results.append(("error", error))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_it_hands_out_unique_numbers_under_concurrency(buyer, supplier):
-    results = _race(
+    results = race(
         8,
         lambda i: (
             services.order_create(
@@ -340,7 +318,7 @@ def test_it_hands_out_unique_numbers_under_concurrency(buyer, supplier):
 @pytest.mark.django_db(transaction=True)
 def test_it_lets_exactly_one_of_two_racing_confirms_win(buyer, supplier):
     order = f.order(buyer, supplier)
-    results = _race(2, lambda i: services.order_transition(order=order, to="confirmed", actor=acting(supplier)).state)
+    results = race(2, lambda i: services.order_transition(order=order, to="confirmed", actor=acting(supplier)).state)
     assert sorted(kind for kind, _ in results) == ["error", "ok"]
     error = next(value for kind, value in results if kind == "error")
     assert isinstance(error, TransitionNotAllowed)
