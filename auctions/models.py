@@ -205,7 +205,6 @@ class Bid(models.Model):
     )
     api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     rank_after = models.PositiveIntegerField(_("rank"))
-    log_seq = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

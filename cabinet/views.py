@@ -358,7 +358,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_act": can_act,
             "lines": list(order.lines.all()),
             "events": list(order.events.all()),
-            "documents": list(order.documents.all()),
+            "documents": list(selectors.document_list(organization=request.organization).filter(order=order)),
             "comments": selectors.comment_list(order=order, organization=request.organization),
             "complaints": complaints,
             "comment_form": CommentForm(),
