@@ -79,7 +79,6 @@ class Migration(migrations.Migration):
                 ('received_at', models.DateTimeField(verbose_name='received')),
                 ('client_id', models.CharField(blank=True, max_length=64)),
                 ('rank_after', models.PositiveIntegerField(verbose_name='rank')),
-                ('log_seq', models.PositiveIntegerField(default=0)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='marketplace.apikey')),
                 ('auction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='bids', to='auctions.auction')),
