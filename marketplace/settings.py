@@ -266,3 +266,9 @@ DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 PRICE_LIST_PROCESSING_TIMEOUT_S = int(os.environ.get("PRICE_LIST_PROCESSING_TIMEOUT_S", 900))
 PRICE_LIST_CHUNK_ROWS = int(os.environ.get("PRICE_LIST_CHUNK_ROWS", 100_000))
+
+# Auction websockets (auctions/consumers.py, auctions/broadcast.py): frames a second each connection
+# may send (burst), and how often a hub writes the newest state to its sockets at most.
+AUCTION_WS_RATE = float(os.environ.get("AUCTION_WS_RATE", 10))
+AUCTION_WS_BURST = float(os.environ.get("AUCTION_WS_BURST", 20))
+AUCTION_FANOUT_INTERVAL = float(os.environ.get("AUCTION_FANOUT_INTERVAL", 0.05))
