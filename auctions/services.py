@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F, Value
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -398,8 +399,15 @@ def _refused(refusal: rules.Refusal, *, client_id: str, received_at: dt.datetime
 
 
 def _previous_answer(auction: Auction, supplier: Organization, client_id: str) -> BidOutcome | None:
-    bid = Bid.objects.filter(auction=auction, supplier=supplier, client_id=client_id).first()
-    if bid is not None:
+    """The first answer to this client_id, if there was one (one query when there was none)."""
+    key = {"auction": auction, "supplier": supplier, "client_id": client_id}
+    bids = Bid.objects.filter(**key).order_by().values_list("pk", Value(True))
+    refusals = BidRefusal.objects.filter(**key).order_by().values_list("pk", Value(False))
+    seen = next(iter(bids.union(refusals)[:1]), None)
+    if seen is None:
+        return None
+    if seen[1]:
+        bid = Bid.objects.get(pk=seen[0])
         return BidOutcome(
             ok=True,
             client_id=client_id,
@@ -410,15 +418,13 @@ def _previous_answer(auction: Auction, supplier: Organization, client_id: str) -
             ends_at=auction.ends_at,
             repeated=True,
         )
-    refusal = BidRefusal.objects.filter(auction=auction, supplier=supplier, client_id=client_id).first()
-    if refusal is not None:
-        return _refused(
-            rules.Refusal(refusal.code, refusal.message),
-            client_id=client_id,
-            received_at=refusal.received_at,
-            repeated=True,
-        )
-    return None
+    refusal = BidRefusal.objects.get(pk=seen[0])
+    return _refused(
+        rules.Refusal(refusal.code, refusal.message),
+        client_id=client_id,
+        received_at=refusal.received_at,
+        repeated=True,
+    )
 
 
 def bid_place(
@@ -503,9 +509,8 @@ def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_a
     rank_before, leader_before = mine.rank, auction.leader_id
     mine.best_amount, mine.best_received_at = value, received_at
     mine.bids_count += 1
-    changed = {i.pk: i for i in rules.rerank(invitations)}
-    changed[mine.pk] = mine
-    Invitation.objects.bulk_update(list(changed.values()), ["best_amount", "best_received_at", "rank", "bids_count"])
+    rules.rerank(invitations)
+    _save_standing(auction, mine, rank_before)
     leader = min((i for i in invitations if i.rank is not None), key=lambda i: i.rank)
     auction.best_price, auction.leader_id = leader.best_amount, leader.supplier_id
     auction.bids_count += 1
@@ -542,6 +547,19 @@ def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_a
         tied=tied,
         ends_at=auction.ends_at,
     )
+
+
+def _save_standing(auction: Auction, mine: Invitation, rank_before: int | None) -> None:
+    """Two statements whatever the number of bidders: the bidder's line, and the block of ranks it
+    overtook moving down by one (a lower bid only moves its bidder up; the others keep their order)."""
+    Invitation.objects.filter(pk=mine.pk).update(
+        best_amount=mine.best_amount, best_received_at=mine.best_received_at, rank=mine.rank, bids_count=mine.bids_count
+    )
+    if rank_before != mine.rank:
+        overtaken = Invitation.objects.filter(auction=auction, rank__gte=mine.rank).exclude(pk=mine.pk)
+        if rank_before is not None:
+            overtaken = overtaken.filter(rank__lt=rank_before)
+        overtaken.update(rank=F("rank") + 1)
 
 
 def _log_bid(auction, bid: Bid, mine: Invitation, actor: Actor, tied: bool, extension, now) -> None:
@@ -688,14 +706,16 @@ def _due(queryset, limit: int = 100) -> list[int]:
 
 
 def auction_open_due(*, now: dt.datetime | None = None) -> list[int]:
-    """Open every scheduled auction whose start has come. Each in its own transaction; a row that
-    another clock holds is skipped (it is being handled), so two clocks never open one twice."""
+    """Open every scheduled auction whose start has come, each in its own transaction under its
+    row lock. Two clocks are harmless: the second waits for the lock, and PostgreSQL checks the
+    state again on the locked row, so it finds nothing left to do. (Not ``skip_locked``: a flood of
+    bids holds the row nearly all the time, and a clock that skips a busy row would starve.)"""
     now = now or _now()
     opened = []
     for pk in _due(Auction.objects.filter(state=AuctionState.SCHEDULED, starts_at__lte=now)):
         with transaction.atomic():
             auction = (
-                Auction.objects.select_for_update(skip_locked=True)
+                Auction.objects.select_for_update()
                 .filter(pk=pk, state=AuctionState.SCHEDULED, starts_at__lte=now)
                 .first()
             )
@@ -707,16 +727,15 @@ def auction_open_due(*, now: dt.datetime | None = None) -> list[int]:
 
 def auction_close_expired(*, now: dt.datetime | None = None) -> list[int]:
     """Close every live auction whose end (plus the grace for bids received in time but still
-    waiting for the lock) has passed. Idempotent and safe with two clocks, like ``auction_open_due``."""
+    waiting for the lock) has passed. Idempotent and safe with two clocks, like ``auction_open_due``;
+    the state and the end are checked again on the locked row (a bid may have extended it)."""
     now = now or _now()
     cutoff = now - close_grace()
     closed = []
     for pk in _due(Auction.objects.filter(state=AuctionState.LIVE, ends_at__lte=cutoff)):
         with transaction.atomic():
             auction = (
-                Auction.objects.select_for_update(skip_locked=True)
-                .filter(pk=pk, state=AuctionState.LIVE, ends_at__lte=cutoff)
-                .first()
+                Auction.objects.select_for_update().filter(pk=pk, state=AuctionState.LIVE, ends_at__lte=cutoff).first()
             )
             if auction is not None:
                 _close(auction, now)
