@@ -32,6 +32,7 @@ urlpatterns = [
     path("partners/", include(partner_patterns)),
     path("cabinet/", include("cabinet.urls")),
     path("pricing/", include("pricing.urls")),
+    path("auctions/", include("auctions.urls")),
     path("buyers/", views.buyer_list, name="buyers"),
     path("buyers/apply/", views.buyer_apply, name="buyer_apply"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
