@@ -52,11 +52,11 @@ class AuctionListView(TenantTableView):
         organization = request.organization
         queryset = selectors.auction_list(organization=organization)
         if organization.is_buyer:
-            return queryset.annotate(invited=Count("invitations"))
+            return queryset.annotate(invited=Count("invitations")).order_by("-starts_at", "-id")
         mine = Invitation.objects.filter(auction=OuterRef("pk"), supplier=organization)
         return queryset.annotate(
             my_rank=Subquery(mine.values("rank")[:1]), my_best=Subquery(mine.values("best_amount")[:1])
-        )
+        ).order_by("-starts_at", "-id")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
