@@ -195,3 +195,15 @@ def snapshot(
     else:
         body.update(_for_supplier(news, int(audience)))
     return body
+
+
+def audience_view(auction, standings: list[dict], audience: str | int) -> dict:
+    """What ``audience`` may read of the standing outside the live stream (the REST detail and
+    lists): the buyer the best price, the leader, the reserve and the standings; a supplier its own
+    rank and best, whether it is tied behind, and the best price where visibility allows."""
+    item = build(auction, standings, "update")
+    if audience == BUYER:
+        seen = _for_buyer(item)
+        seen.pop("bid")
+        return seen
+    return _for_supplier(item, int(audience))
