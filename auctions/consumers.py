@@ -22,7 +22,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor
@@ -160,6 +160,9 @@ class AuctionConsumer(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message):
         self.auction_id = int(self.scope["url_route"]["kwargs"]["auction_id"])
+        # Answers in the person's language (the site's cookie, else the language they last used);
+        # the activation lasts for this connection's task and follows it into the worker threads.
+        translation.activate(self._language())
         try:
             self.access = await _db(resolve_access)(self.scope, self.auction_id)
         except Exception:
@@ -227,6 +230,14 @@ class AuctionConsumer(AsyncWebsocketConsumer):
         hub, self.hub = self.hub, None
         if hub is not None:
             await broadcast.leave(hub, self)
+
+    def _language(self) -> str:
+        cookie = (self.scope.get("cookies") or {}).get(settings.LANGUAGE_COOKIE_NAME, "")
+        user = self.scope.get("user")
+        for language in (cookie, getattr(user, "language", "") if user is not None else ""):
+            if language and translation.check_for_language(language):
+                return language
+        return settings.LANGUAGE_CODE
 
     # -- client frames ---------------------------------------------------------------------------
 

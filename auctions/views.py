@@ -187,7 +187,7 @@ def _strings() -> dict:
     return {
         "states": dict(AuctionState.choices),
         "connecting": _("Connecting…"),
-        "live": _("Live"),
+        "live": _("Connected"),
         "reconnecting": _("Connection lost: reconnecting in %(s)s s…"),
         "forbidden": _("You may not watch this auction (any more). Reload the page after logging in."),
         "flooding": _("Too many messages: the connection was closed. Reconnecting shortly."),

@@ -36,6 +36,8 @@
     var n = Number(value);
     return isFinite(n) ? moneyFormat.format(n) : String(value);
   }
+  var compactFormat = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 3 });
+  function compact(value) { return compactFormat.format(value); }
   function pad(n, width) { return String(n).padStart(width || 2, "0"); }
   function timeOf(iso) {  // the server's receipt time, to the millisecond, in the device's zone
     if (!iso) return "—";
@@ -620,7 +622,15 @@
     chart = new window.uPlot({
       width: width,
       height: 220,
-      scales: { x: { time: true } },
+      scales: {
+        x: { time: true, range: function (_u, min, max) { return min === max ? [min - 60, max + 60] : [min, max]; } },
+        y: {
+          range: function (_u, min, max) {
+            var pad = (max - min) * 0.1 || Math.abs(max) * 0.02 || 1;
+            return [min - pad, max + pad];
+          }
+        }
+      },
       series: [{ label: T.time }].concat(lines.map(function (line, i) {
         return {
           label: line.label,
@@ -632,7 +642,7 @@
           value: function (_u, v) { return v === null || v === undefined ? "—" : money(v); }
         };
       })),
-      axes: [{}, { size: 80, values: function (_u, ticks) { return ticks.map(money); } }]
+      axes: [{}, { size: 64, values: function (_u, ticks) { return ticks.map(compact); } }]
     }, data, box);
     chart._key = key;
   }
