@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "PriceListChannelEnum": "pricing.models.Channel",
         "PriceListStatusEnum": "pricing.models.PriceListStatus",
         "OrganizationKindEnum": "marketplace.models.OrganizationKind",
+        "AuctionStateEnum": "auctions.models.AuctionState",
     },
 }
 
