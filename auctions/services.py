@@ -283,9 +283,10 @@ def _best_quote(rfq, buyer: Organization):
 
 
 @transaction.atomic
-def auction_from_rfq(*, actor: Actor, rfq, **terms: Any) -> Auction:
+def auction_from_rfq(*, actor: Actor, rfq, suppliers: Iterable[Organization] | None = None, **terms: Any) -> Auction:
     """Turn a request that has quotes into an auction in one step: its suppliers (those still active
-    partners) invited, the best quote's total as the start price unless ``terms`` say otherwise."""
+    partners, or the ``suppliers`` given) invited, the best quote's total as the start price unless
+    ``terms`` say otherwise."""
     from cabinet.selectors import rfq_get
 
     buyer = actor.organization
@@ -304,7 +305,8 @@ def auction_from_rfq(*, actor: Actor, rfq, **terms: Any) -> Auction:
         "currency": rfq.currency,
         "start_price": best.total,
     }
-    suppliers = active_suppliers(buyer=buyer).filter(pk__in=rfq.suppliers.values("pk"))
+    if suppliers is None:
+        suppliers = active_suppliers(buyer=buyer).filter(pk__in=rfq.suppliers.values("pk"))
     return auction_create(actor=actor, suppliers=list(suppliers), rfq=rfq, **{**defaults, **terms})
 
 

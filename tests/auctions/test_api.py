@@ -88,6 +88,10 @@ def test_it_creates_from_a_request_with_quotes(api, buyer, supplier, supplier2):
     response = api(buyer).post(URL, body, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["start_price"] == "1500.00" and response.json()["rfq"] == rfq.pk
+    assert response.json()["suppliers"] == ["bolt-house", "steel-works"]
+    narrowed = api(buyer).post(URL, {**body, "suppliers": ["bolt-house"], "title": "Narrowed"}, format="json")
+    assert narrowed.status_code == 201, narrowed.json()
+    assert narrowed.json()["suppliers"] == ["bolt-house"] and narrowed.json()["title"] == "Narrowed"
 
 
 @pytest.mark.parametrize(
