@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import Case, F, Q, Value, When
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -552,16 +552,23 @@ def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_a
 
 
 def _save_standing(auction: Auction, mine: Invitation, rank_before: int | None) -> None:
-    """Two statements whatever the number of bidders: the bidder's line, and the block of ranks it
+    """One statement whatever the number of bidders: the bidder's line, and the block of ranks it
     overtook moving down by one (a lower bid only moves its bidder up; the others keep their order)."""
-    Invitation.objects.filter(pk=mine.pk).update(
-        best_amount=mine.best_amount, best_received_at=mine.best_received_at, rank=mine.rank, bids_count=mine.bids_count
+    overtaken = Q(auction=auction, rank__gte=mine.rank) & ~Q(pk=mine.pk)
+    if rank_before is not None:
+        overtaken &= Q(rank__lt=rank_before)
+    rows = Q(pk=mine.pk) | overtaken if rank_before != mine.rank else Q(pk=mine.pk)
+
+    def own(name: str, value, default):
+        field = Invitation._meta.get_field(name)
+        return Case(When(pk=mine.pk, then=Value(value, output_field=field)), default=default, output_field=field)
+
+    Invitation.objects.filter(rows).update(
+        rank=own("rank", mine.rank, F("rank") + 1),
+        best_amount=own("best_amount", mine.best_amount, F("best_amount")),
+        best_received_at=own("best_received_at", mine.best_received_at, F("best_received_at")),
+        bids_count=own("bids_count", mine.bids_count, F("bids_count")),
     )
-    if rank_before != mine.rank:
-        overtaken = Invitation.objects.filter(auction=auction, rank__gte=mine.rank).exclude(pk=mine.pk)
-        if rank_before is not None:
-            overtaken = overtaken.filter(rank__lt=rank_before)
-        overtaken.update(rank=F("rank") + 1)
 
 
 def _log_bid(auction, bid: Bid, mine: Invitation, actor: Actor, tied: bool, extension, now) -> None:

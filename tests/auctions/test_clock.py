@@ -132,3 +132,19 @@ def test_two_clocks_at_once_open_and_close_each_auction_once(buyer, paul, suppli
         assert state(auction) == AuctionState.CLOSED
         transitions = LogEntry.objects.filter(auction=auction, kind="state").values_list("data__to", flat=True)
         assert list(transitions) == ["scheduled", "live", "closed"]
+
+
+@pytest.mark.django_db
+def test_the_periodic_task_sends_due_reminders_once(buyer, paul, supplier, sam):
+    from auctions import tasks
+    from marketplace.models import Notification
+
+    start = timezone.now() + dt.timedelta(minutes=10)
+    f.auction(
+        buyer, paul, [supplier], state=AuctionState.SCHEDULED, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+    )
+    far = timezone.now() + dt.timedelta(days=2)
+    f.auction(buyer, paul, [supplier], state=AuctionState.SCHEDULED, starts_at=far, ends_at=far + dt.timedelta(hours=1))
+    tasks.send_auction_reminders()
+    tasks.send_auction_reminders()
+    assert Notification.objects.filter(kind="auction_reminder", user=sam).count() == 1
