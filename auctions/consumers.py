@@ -11,6 +11,7 @@ sentence) and the connection is kept; only sustained flooding closes it (4429).
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -22,6 +23,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -44,7 +46,18 @@ BUFFERED = 20  # frames kept for a socket that is still waiting for its snapshot
 def _db(function):
     """Database work in the thread pool, not channels' single shared thread: bids from many
     sockets of one process must not queue behind each other before they reach the row lock."""
-    return database_sync_to_async(function, thread_sensitive=False)
+
+    @functools.wraps(function)
+    def run(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        finally:
+            # A pool thread outlives the call: without a persistent connection (CONN_MAX_AGE=0)
+            # close it here, or it stays open, idle, until the thread ends.
+            if not connection.in_atomic_block and not connection.settings_dict.get("CONN_MAX_AGE"):
+                connection.close()
+
+    return database_sync_to_async(run, thread_sensitive=False)
 
 
 class TokenBucket:
@@ -90,7 +103,9 @@ def resolve_access(scope, auction_id: int) -> Access | None:
         user = scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:
             return None
-        membership = resolve_membership(SimpleNamespace(user=user, session=scope.get("session") or {}))
+        # A copy: choosing a default organization must not write the session on every handshake.
+        session = dict((scope.get("session") or {}).items())
+        membership = resolve_membership(SimpleNamespace(user=user, session=session))
         if membership is None:
             return None
         actor = Actor.of_membership(membership)

@@ -254,8 +254,9 @@
     applySeen(f, f.server_time ? Date.parse(f.server_time) / 1000 : Date.now() / 1000);
     if (f.type === "extended") addExtension(f);
     render();
-    if (isBuyer && before !== S.state && S.state === "awarded") {
-      setTimeout(function () { location.reload(); }, 800);  // the order link is the server's to show
+    if (isBuyer && before !== S.state && (S.state === "closed" || S.state === "awarded")) {
+      // The award form (every bidder, the leader first) and the order link are the server's to show.
+      setTimeout(function () { location.reload(); }, 800);
     }
   }
 

@@ -5,12 +5,12 @@ import asyncio
 import json
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
 from auctions import broadcast
 from auctions.broadcast import BUYER
 from auctions.presence import PresenceBook
+from tests.auctions.live import run
 
 A, B = 11, 12  # two suppliers' ids
 
@@ -74,10 +74,6 @@ def members(layer, group):
         loop_layer = layer._get_layer()
         return len(loop_layer.groups.get(loop_layer._get_group_channel_name(group), ()))
     return len(layer.groups.get(group, {}))
-
-
-def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
 
 
 @pytest.fixture(autouse=True)

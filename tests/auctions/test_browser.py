@@ -7,10 +7,10 @@ import os
 import time
 
 import pytest
-from django.test import Client
 
 from tests.auctions import factories as af
 from tests.auctions.daphne import Daphne, database_url
+from tests.auctions.live import cookie_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,11 +18,10 @@ SHOTS = os.environ.get("AUCTION_SCREENSHOTS")  # a folder: save what each person
 
 
 def open_page(browser, server, user, auction, *, viewport=None):
-    client = Client()
-    client.force_login(user)
+    session = cookie_for(user).split("=", 1)[1]
     context = browser.new_context(base_url=server.url, locale="en", viewport=viewport or {"width": 1280, "height": 900})
     context.set_default_timeout(15_000)
-    context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": server.url}])
+    context.add_cookies([{"name": "sessionid", "value": session, "url": server.url}])
     page = context.new_page()
     page.goto(f"/auctions/{auction.pk}/")
     page.wait_for_selector(".auction-page[data-connected='1'][data-version]:not([data-version='-1'])")

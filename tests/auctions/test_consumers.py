@@ -5,35 +5,24 @@ import json
 from decimal import Decimal
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from auctions import broadcast
 from auctions.models import Bid
 from marketplace.asgi import application
 from tests import factories
 from tests.auctions import factories as af
+from tests.auctions.live import cookie_for, run
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ORIGIN = (b"origin", b"http://127.0.0.1:8000")
 
 
-def run(coroutine_function):
-    return async_to_sync(coroutine_function)()
-
-
-def cookie_for(user) -> bytes:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}".encode()
-
-
 def socket(auction_id, user=None, *, key=None, origin=ORIGIN):
     headers = [origin] if origin else []
     if user is not None:
-        headers.append((b"cookie", cookie_for(user)))
+        headers.append((b"cookie", cookie_for(user).encode()))
     if key is not None:
         headers.append((b"authorization", f"Bearer {key}".encode()))
     return WebsocketCommunicator(application, f"/ws/auctions/{auction_id}/", headers=headers)

@@ -7,20 +7,13 @@ import json
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.conf import settings
-from django.test import Client
 
 from tests.auctions import factories as af
 from tests.auctions.daphne import Daphne
+from tests.auctions.live import cookie_for, run
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.django_db(transaction=True)]
-
-
-def cookie_for(user) -> str:
-    client = Client()
-    client.force_login(user)
-    return f"sessionid={client.cookies['sessionid'].value}"
 
 
 @pytest.fixture
@@ -92,7 +85,7 @@ def test_a_bid_through_one_process_reaches_a_watcher_on_the_other(two_daphnes, b
         await bidder.close()
         return presence, update, result, arrived
 
-    presence, update, result, arrived = async_to_sync(body)()
+    presence, update, result, arrived = run(body)
     assert [s["name"] for s in presence["connected"]] == ["Steel Works"]
     assert result["ok"] is True
     assert update["bid"]["amount"] == "990000.00" and update["bid"]["name"] == "Steel Works"
@@ -134,7 +127,7 @@ def test_200_sockets_dropped_at_once_leave_no_stale_group_members(
         await asyncio.sleep(1)
         return members_while_open, gone, members_after, seen, group_members(prefix, auction.pk)
 
-    while_open, gone, after, seen, at_the_end = async_to_sync(body)()
+    while_open, gone, after, seen, at_the_end = run(body)
     assert while_open == 2  # one hub per process, however many sockets
     assert gone["connected"] == []
     assert after == 1  # the crowded process left the group with its last socket
