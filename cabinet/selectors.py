@@ -74,6 +74,11 @@ def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestFor
     return queryset
 
 
+def rfq_get(*, organization: Organization, pk) -> RequestForQuotation | None:
+    """A request this organization may see (the buyer's own, or one sent to the supplier), or None."""
+    return RequestForQuotation.objects.visible_to(organization).select_related("buyer").filter(pk=pk).first()
+
+
 def quote_list_for_rfq(*, rfq: RequestForQuotation, organization: Organization) -> QuerySet[Quote]:
     """The buyer sees every answer; a supplier only its own."""
     return rfq.quotes.visible_to(organization).select_related("supplier").prefetch_related("lines", "documents")

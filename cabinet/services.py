@@ -509,6 +509,29 @@ def document_attach(
     return _document_save(upload=upload, kind=kind, actor=actor, organization=actor.organization, **owner)
 
 
+@transaction.atomic
+def document_attach_generated(
+    *, order: Order, name: str, content: bytes, content_type: str, buyer_only: bool = False
+) -> Document:
+    """A file the site itself wrote (an auction's log) attached to ``order``. No person uploaded it,
+    so it is not sniffed against the upload rules; it is served as an attachment like any other.
+    ``buyer_only``: the supplier of the order may not read it (it names other suppliers)."""
+    from django.core.files.base import ContentFile
+
+    kind = doc_rules.Kind(content_type, frozenset(), "generated")
+    upload = ContentFile(content, name=name)
+    supplier = None if buyer_only else order.supplier
+    return _document_save(
+        upload=upload,
+        kind=kind,
+        organization=order.buyer,
+        actor=Actor.system(order.buyer),
+        buyer=order.buyer,
+        supplier=supplier,
+        order=order,
+    )
+
+
 # -- requests for quotation and quotes ------------------------------------------------------------
 
 

@@ -351,7 +351,7 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_act": can_act(request),
             "lines": list(order.lines.all()),
             "events": list(order.events.all()),
-            "documents": list(order.documents.with_authors()),
+            "documents": list(order.documents.visible_to(request.organization).with_authors()),
             "comments": selectors.comment_list(order=order, organization=request.organization),
             "complaints": list(complaints),
             "comment_form": CommentForm(),

@@ -1,3 +1,5 @@
 """Websocket routes of every app (the auctions add theirs here)."""
 
-websocket_urlpatterns: list = []
+from auctions.routing import websocket_urlpatterns as auction_routes
+
+websocket_urlpatterns: list = [*auction_routes]

@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "PriceListChannelEnum": "pricing.models.Channel",
         "PriceListStatusEnum": "pricing.models.PriceListStatus",
         "OrganizationKindEnum": "marketplace.models.OrganizationKind",
+        "AuctionStateEnum": "auctions.models.AuctionState",
     },
 }
 
@@ -269,3 +270,8 @@ PRICE_LIST_CHUNK_ROWS = int(os.environ.get("PRICE_LIST_CHUNK_ROWS", 100_000))
 
 # Ratings: seconds a queued recompute waits so that a burst of events gives one run.
 RATINGS_RECOMPUTE_DELAY = int(os.environ.get("RATINGS_RECOMPUTE_DELAY", "10"))
+# Auction websockets (auctions/consumers.py, auctions/broadcast.py): frames a second each connection
+# may send (burst), and how often a hub writes the newest state to its sockets at most.
+AUCTION_WS_RATE = float(os.environ.get("AUCTION_WS_RATE", 10))
+AUCTION_WS_BURST = float(os.environ.get("AUCTION_WS_BURST", 20))
+AUCTION_FANOUT_INTERVAL = float(os.environ.get("AUCTION_FANOUT_INTERVAL", 0.05))

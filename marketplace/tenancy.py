@@ -200,7 +200,7 @@ class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
 
     def get_table_kwargs(self):
         kwargs = super().get_table_kwargs()
-        if issubclass(self.table_class, TenantTable):
+        if issubclass(self.get_table_class(), TenantTable):
             kwargs["organization"] = self.request.organization
         return kwargs
 

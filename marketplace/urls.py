@@ -36,6 +36,7 @@ urlpatterns = [
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/", views.notification_open, name="notification_open"),
     path("ratings/", include("ratings.urls")),
+    path("auctions/", include("auctions.urls")),
     path("buyers/", views.buyer_list, name="buyers"),
     path("buyers/apply/", views.buyer_apply, name="buyer_apply"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
