@@ -85,13 +85,11 @@ def _bid_reader():
     return getattr(selectors, "bid_prices_for_rating", None)
 
 
-# The same computation as below, in one statement for PostgreSQL: the sources' rows (orders, then
-# price lists joined to the SKU mapping), one mean price per supplier, product and currency, and per
-# product and currency the prices at the positions ``_median_of_others`` reads. The k-th price of
-# the others is the group's k-th price, or its (k+1)-th when this row sorts at k or before, that is
-# when its price is at most the k-th (equal prices are interchangeable). Then the spend-weighted
-# mean per supplier.
-_RATIOS_SQL = """
+# The sources' rows in one statement for PostgreSQL (orders, then price lists joined to the SKU
+# mapping): one mean price per supplier, product and currency and its spend, in the order the
+# pandas path sorts them (product, currency, price, then supplier: its groupby's order kept by a
+# stable sort), so that ``_compare`` gives the same figures to the last bit.
+_PER_PRODUCT_SQL = """
 WITH src AS (
     SELECT o.supplier_id, o.product_id, o.currency, o.avg_price::float8 AS price, o.spend::float8 AS spend
       FROM ({orders}) AS o
@@ -99,29 +97,12 @@ WITH src AS (
     SELECT b.supplier_id, m.product_id, b.currency_code, b.base_price::float8, 0.0
       FROM ({bases}) AS b
       JOIN ({mappings}) AS m ON m.supplier_id = b.supplier_id AND m.supplier_sku = b.sku
-),
-per AS MATERIALIZED (
-    SELECT supplier_id, product_id, currency, avg(price) AS price, coalesce(sum(spend), 0.0) AS spend
-      FROM src GROUP BY supplier_id, product_id, currency HAVING avg(price) > 0
-),
-grp AS MATERIALIZED (
-    SELECT product_id, currency, weight,
-           prices[lo + 1] AS lo_at, prices[lo + 2] AS lo_next, prices[hi + 1] AS hi_at, prices[hi + 2] AS hi_next
-      FROM (
-        SELECT product_id, currency, array_agg(price ORDER BY price) AS prices, greatest(sum(spend), 1.0) AS weight,
-               CASE WHEN mod(count(*) - 1, 2) = 1 THEN (count(*) - 2) / 2 ELSE (count(*) - 1) / 2 - 1 END AS lo,
-               CASE WHEN mod(count(*) - 1, 2) = 1 THEN (count(*) - 2) / 2 ELSE (count(*) - 1) / 2 END AS hi
-          FROM per GROUP BY product_id, currency HAVING count(*) >= 2
-      ) AS sorted
-),
-cmp AS (
-    SELECT p.supplier_id, p.price, g.weight,
-           (CASE WHEN p.price <= g.lo_at THEN g.lo_next ELSE g.lo_at END
-            + CASE WHEN p.price <= g.hi_at THEN g.hi_next ELSE g.hi_at END) / 2 AS median
-      FROM per AS p JOIN grp AS g ON g.product_id = p.product_id AND g.currency = p.currency
 )
-SELECT supplier_id, sum(price / median * weight) / sum(weight), count(*)
-  FROM cmp WHERE median > 0 GROUP BY supplier_id
+SELECT supplier_id, product_id, currency, avg(price) AS price, coalesce(sum(spend), 0.0) AS spend
+  FROM src
+ GROUP BY supplier_id, product_id, currency
+HAVING avg(price) > 0
+ ORDER BY product_id, currency COLLATE "C", price, supplier_id
 """
 
 
@@ -130,33 +111,32 @@ def _sql_of(queryset) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _ratios_in_sql(buyer) -> pd.DataFrame:
+def _per_product_in_sql(buyer) -> pd.DataFrame:
     orders, orders_params = _sql_of(order_line_prices_for_rating(buyer=buyer))
     bases, bases_params = _sql_of(base_prices_for_rating(buyer=buyer))
     mapped = mapping_list(buyer=buyer).order_by().values("supplier_id", "supplier_sku", "product_id")
     mappings, mappings_params = _sql_of(mapped)
-    sql = _RATIOS_SQL.format(orders=orders, bases=bases, mappings=mappings)
+    sql = _PER_PRODUCT_SQL.format(orders=orders, bases=bases, mappings=mappings)
     with connection.cursor() as cursor:
         cursor.execute(sql, orders_params + bases_params + mappings_params)
         rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=["supplier_id", "price_ratio", "price_products"])
-    frame["price_ratio"] = frame["price_ratio"].astype(float)
-    frame["price_products"] = frame["price_products"].astype(int)
-    return frame.set_index("supplier_id")[["price_ratio", "price_products"]]
+    frame = pd.DataFrame(rows, columns=["supplier_id", "product_id", "currency", "price", "spend"])
+    return frame.astype({"price": float, "spend": float})
 
 
 def price_ratios(buyer, sources=None) -> pd.DataFrame:
     """Per supplier: ``price_ratio`` (its price / the others' median, spend-weighted over products)
     and ``price_products`` (how many products were compared). Index: supplier id.
 
-    On PostgreSQL, with the default sources and no auction bids yet, one SQL statement computes it
-    (``_RATIOS_SQL``); elsewhere, the sources' frames in pandas: the same figures."""
+    On PostgreSQL, with the default sources and no auction bids yet, one SQL statement reads the
+    sources and means them (``_PER_PRODUCT_SQL``); elsewhere, the sources' frames are read and
+    meant in pandas. The comparison itself is the same code on both (``_compare``)."""
     if sources is None and connection.vendor == "postgresql" and _bid_reader() is None:
-        return _ratios_in_sql(buyer)
+        return _compare(_per_product_in_sql(buyer))
     frames = [source(buyer) for source in (sources or SOURCES)]
     data = pd.concat([f for f in frames if not f.empty] or [_frame([])], ignore_index=True)
     if data.empty:
-        return pd.DataFrame(columns=["price_ratio", "price_products"])
+        return _compare(data)
     data["price"] = data["price"].astype(float)
     data["spend"] = data["spend"].astype(float).fillna(0.0)
     # One price per supplier, product and currency: the mean over sources; its spend summed.
@@ -164,7 +144,14 @@ def price_ratios(buyer, sources=None) -> pd.DataFrame:
         price=("price", "mean"), spend=("spend", "sum")
     )
     data = data[data["price"] > 0].sort_values(["product_id", "currency", "price"], kind="stable")
-    data = data.reset_index(drop=True)
+    return _compare(data.reset_index(drop=True))
+
+
+def _compare(data: pd.DataFrame) -> pd.DataFrame:
+    """``price_ratios`` from one row per supplier, product and currency with a positive mean
+    ``price`` and its ``spend``, sorted by product, currency and price."""
+    if data.empty:
+        return pd.DataFrame(columns=["price_ratio", "price_products"])
     data["median"] = _median_of_others(data)
     data = data[data["median"] > 0].copy()
     # A product weighs what the buyer spends on it in that currency, at least 1.
