@@ -5,6 +5,7 @@ then one upsert of the scores and one UPDATE of the partnerships. Never a query 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 from django.db import connection, transaction
@@ -103,10 +104,10 @@ def _months_between(start: dt.date | None, today: dt.date) -> float:
     return max(0.0, (today - start).days / 30.4375) if start else 0.0
 
 
-def _facts(supplier_id: int, since, orders: dict, complaints: dict, trust: dict, price_table, today) -> scoring.Facts:
+def _facts(supplier_id: int, since, orders: dict, complaints: dict, trust: dict, price: dict, today) -> scoring.Facts:
     row = orders.get(supplier_id, {})
     trust_sum, trust_count = trust.get(supplier_id, (0.0, 0))
-    has_price = supplier_id in price_table.index
+    price_ratio, price_products = price.get(supplier_id, (None, 0))
     return scoring.Facts(
         delivered=row.get("delivered", 0),
         effective_orders=float(row.get("effective_orders") or 0),
@@ -114,12 +115,19 @@ def _facts(supplier_id: int, since, orders: dict, complaints: dict, trust: dict,
         complaints=complaints.get(supplier_id, 0),
         with_wanted=row.get("with_wanted", 0),
         on_time=row.get("on_time", 0),
-        price_ratio=float(price_table.at[supplier_id, "price_ratio"]) if has_price else None,
-        price_products=int(price_table.at[supplier_id, "price_products"]) if has_price else 0,
+        price_ratio=price_ratio,
+        price_products=price_products,
         tenure_months=_months_between(since, today),
         trust_sum=trust_sum,
         trust_count=trust_count,
     )
+
+
+def _price_facts(table) -> dict[int, tuple[float, int]]:
+    """``prices.price_ratios``'s frame as {supplier id: (price ratio, products compared)}."""
+    ratios = [float(x) for x in table["price_ratio"].tolist()]
+    products = [int(x) for x in table["price_products"].tolist()]
+    return dict(zip((int(x) for x in table.index.tolist()), zip(ratios, products, strict=True), strict=True))
 
 
 def _averages(orders: dict, complaints: dict, params: scoring.Params) -> scoring.Averages:
@@ -132,24 +140,24 @@ def _averages(orders: dict, complaints: dict, params: scoring.Params) -> scoring
     )
 
 
-def _score_row(buyer, supplier_id, facts, avg, params, rating, weights, previous, now) -> SupplierScore:
+def _score_row(supplier_id, facts, avg, params, rating, weights, previous) -> dict:
+    """One supplier's stored columns (by attribute name), but its buyer and the time of the run."""
     values = scoring.criteria(facts, avg, params)
     score, contributions = scoring.total({k: v[1] for k, v in values.items()}, weights)
     is_new = facts.delivered < params.new_below_orders
     band = rating.band_for(round(score, 1))
     if is_new and band == RatingBand.BLOCKED:  # too little evidence to block a newcomer
         band = RatingBand.CAUTION
-    row = SupplierScore(
-        buyer=buyer,
-        supplier_id=supplier_id,
-        score=round(score, 4),
-        rank=0,
-        band=band,
-        confidence=round(facts.effective_orders, 2),
-        orders_count=facts.delivered,
-        is_new=is_new,
-        trend=round(score - previous[supplier_id], 4) if supplier_id in previous else None,
-        details={
+    row = {
+        "supplier_id": supplier_id,
+        "score": round(score, 4),
+        "rank": 0,
+        "band": str(band),
+        "confidence": round(facts.effective_orders, 2),
+        "orders_count": facts.delivered,
+        "is_new": is_new,
+        "trend": round(score - previous[supplier_id], 4) if supplier_id in previous else None,
+        "details": {
             "complaints": facts.complaints,
             "delivered": facts.delivered,
             "with_wanted": facts.with_wanted,
@@ -160,12 +168,11 @@ def _score_row(buyer, supplier_id, facts, avg, params, rating, weights, previous
             "buyer_on_time_rate": avg.on_time_rate,
             "currency": rating.currency,
         },
-        contributions={k: round(v, 4) for k, v in contributions.items()},
-        computed_at=now,
-    )
+        "contributions": {k: round(v, 4) for k, v in contributions.items()},
+    }
     for name, (value, sub) in values.items():
-        setattr(row, f"{name}_value", value if math.isfinite(value) else 0.0)
-        setattr(row, f"{name}_score", sub)
+        row[f"{name}_value"] = value if math.isfinite(value) else 0.0
+        row[f"{name}_score"] = sub
     return row
 
 
@@ -179,34 +186,37 @@ def _previous_scores(buyer: Organization) -> dict[int, float]:
     return dict(rows)
 
 
-def build_scores(buyer: Organization, *, now: dt.datetime | None = None) -> list[SupplierScore]:
-    """Every active supplier's score for ``buyer``, ranked (nothing written)."""
-    now = now or timezone.now()
+def _score_rows(buyer: Organization, now: dt.datetime) -> list[dict]:
+    """Every active supplier's stored columns (see ``_score_row``), ranked."""
     rating = settings_for(buyer)
     params = params_of(rating)
     weights = {name: float(w) for name, w in rating.weights().items()}
     partners = list(Partnership.objects.active().filter(buyer=buyer).values_list("supplier_id", "active_since"))
     orders, complaints = _order_facts(buyer, rating, now), _complaint_counts(buyer)
-    trust, price_table, previous = _trust_sums(buyer), prices.price_ratios(buyer), _previous_scores(buyer)
+    trust, price, previous = _trust_sums(buyer), _price_facts(prices.price_ratios(buyer)), _previous_scores(buyer)
     avg, today = _averages(orders, complaints, params), timezone.localdate(now)
     rows = [
         _score_row(
-            buyer,
             supplier_id,
-            _facts(supplier_id, since, orders, complaints, trust, price_table, today),
+            _facts(supplier_id, since, orders, complaints, trust, price, today),
             avg,
             params,
             rating,
             weights,
             previous,
-            now,
         )
         for supplier_id, since in partners
     ]
-    rows.sort(key=lambda r: (-r.score, -r.price_score, r.supplier_id))
+    rows.sort(key=lambda r: (-r["score"], -r["price_score"], r["supplier_id"]))
     for rank, row in enumerate(rows, start=1):
-        row.rank = rank
+        row["rank"] = rank
     return rows
+
+
+def build_scores(buyer: Organization, *, now: dt.datetime | None = None) -> list[SupplierScore]:
+    """Every active supplier's score for ``buyer``, ranked (nothing written)."""
+    now = now or timezone.now()
+    return [SupplierScore(buyer=buyer, computed_at=now, **row) for row in _score_rows(buyer, now)]
 
 
 # One statement for every partnership of the buyer (UPDATE … FROM: PostgreSQL, SQLite ≥ 3.33);
@@ -221,13 +231,49 @@ UPDATE marketplace_partnership
 """
 
 
+def _upsert_scores(buyer: Organization, rows: list[dict], now: dt.datetime) -> None:
+    """PostgreSQL: every score in one ``INSERT … SELECT FROM jsonb_to_recordset(…) ON CONFLICT DO
+    UPDATE`` (the rows as one JSON document: no per-value adaptation in Python), then one DELETE of
+    the suppliers no longer rated."""
+    fields = [f for f in SupplierScore._meta.concrete_fields if f.attname not in ("id", "buyer_id", "computed_at")]
+    quote = connection.ops.quote_name
+    table = quote(SupplierScore._meta.db_table)
+    record = ", ".join(
+        f"{quote(f.attname)} {f.rel_db_type(connection) if f.is_relation else f.db_type(connection)}" for f in fields
+    )
+    columns = ", ".join(quote(f.column) for f in fields)
+    updates = ", ".join(f"{quote(f.column)} = EXCLUDED.{quote(f.column)}" for f in fields if f.attname != "supplier_id")
+    sql = (
+        f"INSERT INTO {table} (buyer_id, computed_at, {columns}) "
+        f"SELECT %s, %s, {', '.join(quote(f.attname) for f in fields)} FROM jsonb_to_recordset(%s::jsonb) AS t({record}) "
+        f"ON CONFLICT (buyer_id, supplier_id) DO UPDATE SET computed_at = EXCLUDED.computed_at, {updates}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {table} WHERE buyer_id = %s AND supplier_id NOT IN (SELECT unnest(%s::bigint[]))",
+            [buyer.pk, [row["supplier_id"] for row in rows]],
+        )
+        if rows:
+            cursor.execute(sql, [buyer.pk, now, json.dumps(rows)])
+
+
 @transaction.atomic
 def scores_recompute(*, buyer: Organization, now: dt.datetime | None = None) -> int:
     """Recompute and store every score of ``buyer``; copy score and band onto the partnerships."""
     now = now or timezone.now()
-    rows = build_scores(buyer, now=now)
-    SupplierScore.objects.filter(buyer=buyer).delete()
-    SupplierScore.objects.bulk_create(rows, batch_size=2000)
+    if connection.vendor == "postgresql":
+        # A batch of a few large aggregates: sorts and hashes in memory, and no JIT compilation
+        # (it costs more than it saves here); for this transaction only.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL jit = off")
+    rows = _score_rows(buyer, now)
+    if connection.vendor == "postgresql":
+        _upsert_scores(buyer, rows, now)
+    else:
+        SupplierScore.objects.filter(buyer=buyer).delete()
+        scores = [SupplierScore(buyer=buyer, computed_at=now, **row) for row in rows]
+        SupplierScore.objects.bulk_create(scores, batch_size=2000)
     Partnership.objects.filter(buyer=buyer).exclude(
         supplier_id__in=SupplierScore.objects.filter(buyer=buyer).values("supplier_id")
     ).update(rating_score=None, rating_band="", rating_is_new=False, rating_updated_at=now)

@@ -95,7 +95,7 @@ def _score(name: str) -> models.FloatField:
 class SupplierScore(models.Model):
     """The latest computed rating of one supplier for one buyer."""
 
-    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    buyer = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+", db_index=False)
     supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="scores")
     score = models.FloatField(_("score"))
     rank = models.PositiveIntegerField(_("rank"))
@@ -126,7 +126,13 @@ class SupplierScore(models.Model):
     class Meta:
         ordering = ["rank"]
         constraints = [models.UniqueConstraint(fields=["buyer", "supplier"], name="ratings_one_score")]
-        indexes = [models.Index(fields=["buyer", "-score"], name="ratings_board")]
+        # The board pages with ORDER BY + LIMIT on any of these: an index walk, not a sort of every
+        # score of the buyer. (The buyer's own index would duplicate ``ratings_one_score``.)
+        indexes = [
+            models.Index(fields=["buyer", "-score"], name="ratings_board"),
+            models.Index(fields=["buyer", "rank"], name="ratings_board_rank"),
+            *(models.Index(fields=["buyer", f"-{name}_score"], name=f"ratings_board_{name}") for name in CRITERIA),
+        ]
 
     def __str__(self) -> str:
         return f"{self.supplier_id}: {self.score:.1f}"

@@ -31,7 +31,9 @@ class LeaderboardView(TenantTableView):
     required_kind = OrganizationKind.BUYER
     required_permission = Perm.RATE
     export_name = "ratings"
-    paginate_by = 50
+    # The table paginates (one COUNT); the list view's own pagination would count a second time.
+    paginate_by = None
+    table_pagination = {"per_page": 50}
 
     def dispatch(self, request, *args, **kwargs):
         organization = getattr(request, "organization", None)
