@@ -19,6 +19,8 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 DEBUG = env_flag("DEBUG")
 HTTPS = env_flag("HTTPS")
+# Webhooks may go to private, loopback and link-local addresses (tests, on-premise installs).
+WEBHOOK_ALLOW_PRIVATE = env_flag("WEBHOOK_ALLOW_PRIVATE")
 SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-development-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
