@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "marketplace.middleware.ActiveOrganizationMiddleware",
+    "marketplace.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -228,7 +229,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "600/min")},
 }
+# Sync cursors hold back rows changed in the last seconds (marketplace.api.sync).
+SYNC_SETTLE_SECONDS = 2
 SPECTACULAR_SETTINGS = {
     "TITLE": "Supplier Marketplace API",
     "DESCRIPTION": "Price lists, orders, auctions and ratings. Authenticate with `Authorization: Bearer <key>`.",
