@@ -15,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from marketplace.api import sync
 from marketplace.api.permissions import IsOrganizationMember
 from marketplace.api.serializers import CurrencyField, StrictSerializerMixin
 from marketplace.models import Organization, OrganizationKind
@@ -204,6 +205,7 @@ def _refused(error: TransitionNotAllowed) -> Response:
     parameters=[
         OpenApiParameter("state", str, enum=OrderState.values),
         OpenApiParameter("channel", str, enum=OrderChannel.values),
+        *sync.PARAMETERS,
     ],
     responses=OrderSerializer(many=True),
 )
@@ -226,6 +228,8 @@ def order_list(request: Request) -> Response:
     for name in ("state", "channel"):
         if request.query_params.get(name):
             queryset = queryset.filter(**{name: request.query_params[name]})
+    if sync.is_sync(request):
+        return sync.sync_response(request, queryset, stamp="updated_at", serializer_class=OrderSerializer)
     paginator = api_settings.DEFAULT_PAGINATION_CLASS()
     page = paginator.paginate_queryset(queryset, request)
     return paginator.get_paginated_response(OrderSerializer(page, many=True).data)

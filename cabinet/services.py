@@ -356,6 +356,7 @@ def order_create(
     OrderLine.objects.bulk_create(prepared)
     _store_files(checked, actor=actor, organization=buyer, buyer=buyer, supplier=supplier, order=order)
     _record(order, source="", target=OrderState.PLACED, actor=actor, organization=buyer, when=now)
+    events.publish("order_placed", buyer_id=buyer.pk, supplier_id=supplier.pk, order_id=order.pk)
     notify(
         organization=supplier,
         kind="order_placed",
@@ -387,7 +388,9 @@ def _apply_move(order: Order, move: OrderMove, *, actor: Actor, comment: str) ->
         comment=comment,
         when=when,
     )
-    events.publish("order_moved", buyer_id=order.buyer_id, supplier_id=order.supplier_id, state=move.target)
+    events.publish(
+        "order_moved", buyer_id=order.buyer_id, supplier_id=order.supplier_id, state=move.target, order_id=order.pk
+    )
     if move.target != OrderState.DISPUTED:  # the complaint itself tells the supplier
         notify(
             organization=order.partner_of(organization),
@@ -607,6 +610,7 @@ def rfq_create(
         line.full_clean(exclude=["rfq"])
     RfqLine.objects.bulk_create(prepared)
     _store_files(checked, actor=actor, organization=buyer, buyer=buyer, rfq=rfq)
+    events.publish("rfq_received", buyer_id=buyer.pk, rfq_id=rfq.pk, supplier_ids=[s.pk for s in suppliers])
     for supplier in suppliers:
         notify(
             organization=supplier,
@@ -713,6 +717,7 @@ def quote_submit(
     )
     QuoteLine.objects.bulk_create([QuoteLine(quote=quote, rfq_line=line, price=priced[line.pk]) for line in rfq_lines])
     _store_files(checked, actor=actor, organization=supplier, buyer=rfq.buyer, supplier=supplier, quote=quote)
+    events.publish("quote_received", buyer_id=rfq.buyer_id, quote_id=quote.pk)
     notify(
         organization=rfq.buyer,
         kind="quote_received",
@@ -939,7 +944,9 @@ def complaint_open(
     )
     if move is not None:
         _apply_move(order, move, actor=actor, comment=reason)
-    events.publish("complaint_opened", buyer_id=order.buyer_id, supplier_id=order.supplier_id)
+    events.publish(
+        "complaint_opened", buyer_id=order.buyer_id, supplier_id=order.supplier_id, complaint_id=complaint.pk
+    )
     notify(
         organization=order.supplier,
         kind="complaint_opened",
@@ -1005,7 +1012,12 @@ def complaint_resolve(
     complaint.resolved_by = actor.person
     complaint.full_clean()
     complaint.save()
-    events.publish("complaint_resolved", buyer_id=complaint.buyer_id, supplier_id=complaint.supplier_id)
+    events.publish(
+        "complaint_resolved",
+        buyer_id=complaint.buyer_id,
+        supplier_id=complaint.supplier_id,
+        complaint_id=complaint.pk,
+    )
     notify(
         organization=complaint.supplier,
         kind="complaint_resolved",

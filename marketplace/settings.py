@@ -19,6 +19,8 @@ def env_flag(name: str, default: bool = False) -> bool:
 
 DEBUG = env_flag("DEBUG")
 HTTPS = env_flag("HTTPS")
+# Webhooks may go to private, loopback and link-local addresses (tests, on-premise installs).
+WEBHOOK_ALLOW_PRIVATE = env_flag("WEBHOOK_ALLOW_PRIVATE")
 SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-development-key-change-me-in-production-0123456789")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h.strip()]
 CSRF_TRUSTED_ORIGINS = [
@@ -64,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "marketplace.middleware.ActiveOrganizationMiddleware",
+    "marketplace.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"
@@ -226,7 +229,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    "DEFAULT_THROTTLE_CLASSES": ["marketplace.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api_key": os.environ.get("API_RATE_LIMIT", "600/min")},
 }
+# Sync cursors hold back rows changed in the last seconds (marketplace.api.sync).
+SYNC_SETTLE_SECONDS = 2
 SPECTACULAR_SETTINGS = {
     "TITLE": "Supplier Marketplace API",
     "DESCRIPTION": "Price lists, orders, auctions and ratings. Authenticate with `Authorization: Bearer <key>`.",

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import exchange, integration_views, views
 
 partner_patterns = (
     [
@@ -29,6 +29,16 @@ urlpatterns = [
     path("organization/members/<int:pk>/", views.member_update, name="member_update"),
     path("organization/api-keys/", views.api_key_create, name="api_key_create"),
     path("organization/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
+    path("organization/integrations/", integration_views.integrations, name="integrations"),
+    path("organization/webhooks/<int:pk>/delete/", integration_views.webhook_delete, name="webhook_delete"),
+    path("organization/webhooks/<int:pk>/test/", integration_views.webhook_test, name="webhook_test"),
+    path("organization/webhooks/<int:pk>/enable/", integration_views.webhook_enable, name="webhook_enable"),
+    path(
+        "organization/webhooks/deliveries/<int:pk>/redeliver/",
+        integration_views.webhook_redeliver,
+        name="webhook_redeliver",
+    ),
+    path("exchange/1c/", exchange.exchange_1c, name="exchange_1c"),
     path("partners/", include(partner_patterns)),
     path("cabinet/", include("cabinet.urls")),
     path("pricing/", include("pricing.urls")),

@@ -11,6 +11,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.api import sync
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.selectors import active_buyers
@@ -102,7 +103,7 @@ def _field_errors(detail: dict) -> list[dict]:
 @extend_schema(
     methods=["GET"],
     responses=PriceListSerializer(many=True),
-    parameters=[OpenApiParameter("status", str, description="active | superseded")],
+    parameters=[OpenApiParameter("status", str, description="active | superseded"), *sync.PARAMETERS],
 )
 @extend_schema(
     methods=["POST"],
@@ -124,6 +125,8 @@ def price_lists(request: Request) -> Response:
         lists = selectors.price_list_list(organization=organization)
         if request.query_params.get("status") in ("active", "superseded"):
             lists = lists.filter(status=request.query_params["status"])
+        if sync.is_sync(request):  # a version changes once, when it is published
+            return sync.sync_response(request, lists, stamp="published_at", serializer_class=PriceListSerializer)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(lists, request)
         return paginator.get_paginated_response(PriceListSerializer(page, many=True).data)

@@ -45,6 +45,7 @@ def _author(obj: PriceList | PriceUpload) -> str:
 class Channel(models.TextChoices):
     WEB = "web", _("Web")
     API = "api", _("API")
+    ONE_C = "1c", _("1C exchange")
 
 
 class UploadMode(models.TextChoices):

@@ -7,6 +7,8 @@ import pytest
 
 from marketplace import services
 from marketplace.hooks import capability_modules
+from marketplace.models import WebhookDelivery, WebhookEndpoint
+from marketplace.webhooks import new_secret
 from tests.factories import acting
 
 
@@ -19,6 +21,13 @@ def build_marketplace(cast) -> None:
     services.category_get_or_create(buyer=cast.buyer, name="Steel")
     pending = services.organization_create(name="Applicant", kind="supplier")
     services.partnership_apply(supplier=pending, buyer=cast.buyer, actor=acting(pending), message="hello")
+    for organization in (cast.buyer, cast.supplier):
+        endpoint = WebhookEndpoint.objects.create(
+            organization=organization, url="https://hooks.example.com/", events=["order.placed"], secret=new_secret()
+        )
+        WebhookDelivery.objects.create(
+            endpoint=endpoint, message_id=f"msg_world_{endpoint.pk}", event_type="order.placed", body="{}"
+        )
 
 
 @pytest.fixture

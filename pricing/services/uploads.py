@@ -238,6 +238,7 @@ def price_list_import(
     valid_to: dt.date | None = None,
     audience: Organization | None = None,
     mode: str = UploadMode.FULL,
+    channel: str | None = None,
 ) -> PriceList:
     """Parse, validate and publish a file or API items in one go (the API, demo data): a version, or
     ``ImportRejected`` (or another ``ValidationError``) and nothing stored."""
@@ -245,6 +246,9 @@ def price_list_import(
         raise ValueError("price_list_import takes a file or items")
     terms = {"currency": currency, "valid_from": valid_from, "valid_to": valid_to, "audience": audience, "mode": mode}
     upload = price_upload_create(actor=actor, file=file, claim=True, **terms)
+    if channel and channel != upload.channel:  # the 1C exchange names its own channel
+        upload.channel = channel
+        upload.save(update_fields=["channel"])
     try:
         stage(upload, _import_chunks(upload, items), progress=False)
         if upload.status != UploadStatus.READY:

@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from marketplace.actors import Actor
 from marketplace.models import Organization
 from marketplace.selectors import active_buyers, is_active_partner
@@ -183,4 +184,5 @@ def price_upload_publish(*, upload: PriceUpload, actor: Actor) -> PriceList:
     buyers = [draft.audience] if draft.audience_id else list(active_buyers(supplier=upload.supplier))
     for buyer in buyers:
         mappings_auto(buyer=buyer, supplier=upload.supplier, price_list=draft)
+    events.publish("price_list_published", price_list_id=draft.pk, buyer_ids=[buyer.pk for buyer in buyers])
     return draft

@@ -1,0 +1,108 @@
+"""The Integrations page: webhook endpoints with their delivery log (and the 1C exchange set-up)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import webhooks
+from .models import Perm, WebhookDelivery, WebhookEndpoint
+from .tenancy import fetch, tenant_view
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.CharField(label=gettext_lazy("URL"), max_length=500)
+    events = forms.MultipleChoiceField(
+        label=gettext_lazy("Events"),
+        choices=[(name, label) for name, label in webhooks.EVENT_TYPES.items()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+
+def _endpoints(request: HttpRequest):
+    return WebhookEndpoint.objects.filter(organization=request.organization)
+
+
+def _page(request: HttpRequest, form: WebhookEndpointForm, *, secret: str = "", status: int = 200) -> HttpResponse:
+    recent = WebhookDelivery.objects.prefetch_related("log").order_by("-created_at", "-id")
+    endpoints = list(_endpoints(request).prefetch_related(Prefetch("deliveries", queryset=recent)))
+    for endpoint in endpoints:
+        endpoint.recent = list(endpoint.deliveries.all())[:10]
+    context = {"endpoints": endpoints, "form": form, "secret": secret}
+    context.update(_exchange_context(request))
+    return render(request, "marketplace/integrations.html", context, status=status)
+
+
+def _exchange_context(request: HttpRequest) -> dict:
+    """What the 1C section needs (the exchange lives beside the webhooks on this page)."""
+    try:
+        from .exchange import page_context
+    except ImportError:  # pragma: no cover - before the exchange exists
+        return {}
+    return page_context(request)
+
+
+@require_http_methods(["GET", "POST"])
+@tenant_view(permission=Perm.MANAGE_KEYS)
+def integrations(request: HttpRequest) -> HttpResponse:
+    form = WebhookEndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = webhooks.webhook_endpoint_create(
+                organization=request.organization, actor=request.actor, **form.cleaned_data
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Endpoint added. Copy its secret now: it is not shown again."))
+            return _page(request, WebhookEndpointForm(), secret=endpoint.secret)
+    return _page(request, form, status=400 if form.errors else 200)
+
+
+@require_POST
+@tenant_view()
+def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
+    webhooks.webhook_endpoint_delete(endpoint=endpoint, actor=request.actor)
+    messages.success(request, _("Endpoint deleted."))
+    return redirect("integrations")
+
+
+@require_POST
+@tenant_view()
+def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
+    webhooks.webhook_send_test(endpoint=endpoint, actor=request.actor)
+    messages.success(request, _("Test event sent; its result is in the log below."))
+    return redirect("integrations")
+
+
+@require_POST
+@tenant_view()
+def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
+    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
+    webhooks.webhook_endpoint_enable(endpoint=endpoint, actor=request.actor)
+    messages.success(request, _("Endpoint switched on again."))
+    return redirect("integrations")
+
+
+@require_POST
+@tenant_view()
+def webhook_redeliver(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = fetch(
+        request,
+        WebhookDelivery.objects.filter(endpoint__organization=request.organization).select_related("endpoint"),
+        permission=Perm.MANAGE_KEYS,
+        pk=pk,
+    )
+    webhooks.webhook_redeliver(delivery=delivery, actor=request.actor)
+    messages.success(request, _("Delivery sent again."))
+    return redirect("integrations")
