@@ -17,6 +17,7 @@ from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from .exports import SafeTableExport
 from .models import Membership, Organization, Perm, acting_permission
 from .tables import TenantTable
 
@@ -174,6 +175,7 @@ class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
     create_permission: Perm | None = None
     paginate_by = 25
     export_formats = ("csv", "xlsx")
+    export_class = SafeTableExport  # every export neutralises formulas (marketplace.exports)
     export_name = "export"
 
     def dispatch(self, request, *args, **kwargs):

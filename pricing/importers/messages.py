@@ -56,6 +56,9 @@ M_UNKNOWN_CURRENCY_DEFAULT = gettext_noop("Unknown default currency: {value}.")
 M_TOO_FEW_COLUMNS = gettext_noop("Too few columns: the row has {found} cells but the header has {expected}.")
 M_TOO_MANY_COLUMNS = gettext_noop("Too many columns: the row has {found} cells but the header has {expected}.")
 M_FORMULA = gettext_noop("Formulas are not allowed; enter the value itself.")
+M_FORMULA_START = gettext_noop(
+    "Text may not start with +, - or @: a spreadsheet would run it as a formula. Remove the sign or reword it."
+)
 M_MISSING = gettext_noop("{label} is missing.")
 M_TOO_LONG = gettext_noop("{label} is longer than {limit} characters.")
 M_NOT_A_NUMBER = gettext_noop("{label} “{value}” is not a number.")
