@@ -20,6 +20,7 @@ import pandas as pd
 from .context import Chunk, ChunkState, Options, base_currency
 from .duplicates import DuplicateKeys
 from .messages import (
+    M_CONTROL_CHARACTER,
     M_DATE_ORDER,
     M_DUPLICATE,
     M_FORMULA,
@@ -39,6 +40,8 @@ MAX_NAME_LENGTH = 500
 MAX_UNIT_LENGTH = 50
 
 FORMULA_STARTS = ("=", "+", "-", "@")
+# NUL and the other C0 controls but tab and line breaks: no name holds them, PostgreSQL refuses NUL
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 
 
@@ -92,6 +95,7 @@ class Text(Column):
             self.texts = [unicodedata.normalize("NFC", v) for v in self.texts]
         # a spreadsheet runs a cell starting with one of these as a formula (OWASP's CSV injection)
         self.formulas = [i for i, v in enumerate(self.texts) if v.startswith(FORMULA_STARTS) and not _number(v)]
+        self.controls = [i for i, v in enumerate(self.texts) if _CONTROL.search(v)] if _CONTROL.search(joined) else []
         n = len(self.texts)
         self.values = np.empty(n, dtype=object)
         self.values[:] = self.texts
@@ -102,6 +106,12 @@ class Text(Column):
         if formulas:
             errors.add(formulas, self.field, lambda p: (self.texts[p], _formula_message(self.texts[p]), {}))
             rejected[formulas] = True
+        controls = [p for p in self.controls if live[p] and not rejected[p]]
+        if controls:
+            errors.add(
+                controls, self.field, lambda p: (self.texts[p], M_CONTROL_CHARACTER, {"label": label(self.field)})
+            )
+            rejected[controls] = True
         ok = live & ~rejected
         if self.required:
             self.report_missing(errors, ok)

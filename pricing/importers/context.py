@@ -65,10 +65,15 @@ class Layout:
         return ParseResult(
             encoding=self.encoding,
             delimiter=self.delimiter,
-            mapping=dict(self.mapping),
-            headers=list(self.headers),
+            mapping={f: without_nul(h) for f, h in self.mapping.items()},
+            headers=[without_nul(h) for h in self.headers],
             **kw,
         )
+
+
+def without_nul(text: Any) -> Any:
+    """Header text as it can be stored (a NUL is refused by PostgreSQL)."""
+    return text.replace("\x00", "\ufffd") if isinstance(text, str) else text
 
 
 class FileProblem(Exception):

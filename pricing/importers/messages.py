@@ -59,6 +59,7 @@ M_FORMULA = gettext_noop("Formulas are not allowed; enter the value itself.")
 M_FORMULA_START = gettext_noop(
     "Text may not start with +, - or @: a spreadsheet would run it as a formula. Remove the sign or reword it."
 )
+M_CONTROL_CHARACTER = gettext_noop("{label} contains a control character (such as NUL); remove it.")
 M_MISSING = gettext_noop("{label} is missing.")
 M_TOO_LONG = gettext_noop("{label} is longer than {limit} characters.")
 M_NOT_A_NUMBER = gettext_noop("{label} “{value}” is not a number.")
