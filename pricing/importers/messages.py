@@ -39,6 +39,10 @@ M_FILE_UNDECODABLE = gettext_noop("The text encoding of the file could not be re
 M_FILE_DECODE_FAILED = gettext_noop(
     "The file could not be read with the encoding {encoding}; choose another encoding or save it as CSV UTF-8."
 )
+M_ROW_UNDECODABLE = gettext_noop(
+    "This row is not valid {encoding} text, unlike the rest of the file (was it pasted from a file in another "
+    "encoding?); save the whole file in one encoding."
+)
 M_UNKNOWN_ENCODING = gettext_noop("Unknown text encoding: {encoding}.")
 M_BAD_DELIMITER = gettext_noop("The column separator must be a single character.")
 M_XLSX_UNREADABLE = gettext_noop("The Excel file could not be read.")
