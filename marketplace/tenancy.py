@@ -12,9 +12,10 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Model, QuerySet
+from django.db.models import F, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
@@ -32,7 +33,8 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def resolve_membership(request: HttpRequest) -> Membership | None:
-    """The membership of the organization chosen in this session, else the user's first one."""
+    """The membership of the organization chosen in this session, else the one the person chose
+    last (in any session), else their first by name."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -42,7 +44,7 @@ def resolve_membership(request: HttpRequest) -> Membership | None:
     if chosen is not None:
         membership = memberships.filter(organization_id=chosen).first()
     if membership is None:
-        membership = memberships.first()
+        membership = memberships.order_by(F("last_chosen_at").desc(nulls_last=True), "organization__name").first()
         if membership is not None:
             request.session[SESSION_KEY] = membership.organization_id
     return membership
@@ -52,8 +54,15 @@ def switch_organization(request: HttpRequest, organization_id: int) -> Membershi
     membership = memberships_of(request.user).filter(organization_id=organization_id).first()
     if membership is None:
         raise Http404(_("No such organization."))
-    request.session[SESSION_KEY] = membership.organization_id
+    choose(request, membership)
     return membership
+
+
+def choose(request: HttpRequest, membership: Membership) -> None:
+    """Work as ``membership``'s organization in this session, and land there at the next login."""
+    request.session[SESSION_KEY] = membership.organization_id
+    membership.last_chosen_at = timezone.now()
+    membership.save(update_fields=["last_chosen_at"])
 
 
 def require(request: HttpRequest, permission: Perm | str) -> None:
