@@ -90,6 +90,10 @@ M_BAD_CURRENCY = gettext_noop("“{value}” is not a known currency code.")
 M_DUPLICATE = gettext_noop("Same SKU and minimum quantity as row {row}.")
 M_TOO_MANY_PROBLEMS = gettext_noop("More than {limit} problems were found; only the first {limit} are listed.")
 M_BAD_ITEM = gettext_noop("Each item must be an object with price-list fields.")
+M_UNKNOWN_ITEM_KEY = gettext_noop(
+    "Unknown field “{key}” in the item; the fields are sku, name, unit, price, currency, min_qty, valid_from, "
+    "valid_to, lead_time_days."
+)
 M_UNEXPECTED = gettext_noop("The file could not be processed.")
 W_MANY_DECIMALS = gettext_noop(
     "Price “{value}” has more than 2 decimal places; check that the decimal separator is right."
