@@ -23,7 +23,7 @@ import pandas as pd
 
 from pricing.pipeline import ahead
 
-from .context import Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
+from .context import MAX_COLUMNS, MAX_ROWS, Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
 from .headers import HEADER_SCAN_ROWS, find_header, header_layout
 from .messages import (
     M_BAD_DELIMITER,
@@ -34,6 +34,8 @@ from .messages import (
     M_ROW_UNDECODABLE,
     M_TOO_FEW_COLUMNS,
     M_TOO_MANY_COLUMNS,
+    M_TOO_MANY_COLUMNS_FILE,
+    M_TOO_MANY_ROWS,
 )
 from .results import REQUIRED_FIELDS, ParseResult
 from .sources import SAMPLE_BYTES, Source, text_encoding
@@ -69,6 +71,8 @@ def read_csv(src: Source, options: Options, validate: Callable[[Chunk], ParseRes
                     yield validate(Chunk(table.layout, {}, np.empty(0, np.int64), skipped=skipped))
                 break
             chunk = _chunk(table, records, df.iloc[1:] if header_pending else df, numbers, skipped)
+            if numbers.kept > MAX_ROWS:
+                raise FileProblem(M_TOO_MANY_ROWS, table.layout, limit=MAX_ROWS)
             header_pending = False
             del df
             result = validate(chunk)
@@ -170,6 +174,8 @@ def _open_table(src: Source, options: Options) -> tuple[_Table, _Records]:
         raise FileProblem(M_BAD_DELIMITER, Layout(encoding=encoding))
     text = _head_text(src, encoding)
     delimiter, header_index, cells = _sniff_csv(text, options.delimiter, options.mapping)
+    if len(cells) > MAX_COLUMNS:  # before pandas makes a column of each
+        raise FileProblem(M_TOO_MANY_COLUMNS_FILE, Layout(encoding=encoding), found=len(cells), limit=MAX_COLUMNS)
     layout = header_layout(cells, options.mapping, encoding=encoding, delimiter=delimiter)
     header_width = max(len(cells), max(layout.columns.values()) + 1)
     width = _table_width(_head_records(text, delimiter)[header_index + 1 :], header_width)

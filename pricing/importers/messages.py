@@ -34,6 +34,13 @@ FIELD_LABELS = {
 M_FILE_EMPTY = gettext_noop("The file is empty.")
 M_FILE_TOO_LARGE = gettext_noop("The file is {size}; files larger than {limit} are not accepted.")
 M_FILE_BINARY = gettext_noop("The file is not a CSV or XLSX price list (it contains binary data).")
+M_TOO_MANY_ROWS = gettext_noop("The file has more than {limit} rows; split it into smaller price lists.")
+M_TOO_MANY_COLUMNS_FILE = gettext_noop(
+    "The header row has {found} columns; at most {limit} are read. Check the column separator."
+)
+M_XLSX_TOO_LARGE_INFLATED = gettext_noop(
+    "The workbook unpacks to {size}; at most {limit} are read. Remove unused sheets or save it as CSV."
+)
 M_FILE_XLS = gettext_noop("Old Excel .xls files are not supported; save the file as .xlsx or CSV.")
 M_FILE_UNDECODABLE = gettext_noop("The text encoding of the file could not be recognised; save it as CSV UTF-8.")
 M_FILE_DECODE_FAILED = gettext_noop(
