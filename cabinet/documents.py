@@ -55,11 +55,29 @@ def _extension(name: str) -> str:
     return os.path.splitext(name)[1].lower().lstrip(".")
 
 
+# OpenDocument kinds by the exact text of their ``mimetype`` entry; anything else is refused.
+ODF_TYPES = {
+    name: Kind(name, ODF.extensions, ODF.label)
+    for name in (
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    )
+}
+# A zip is looked into with bounded reads: an archive may claim any size for its entries.
+ZIP_MAX_ENTRIES = 10_000
+ZIP_MAX_INFLATED = 200 * 1024 * 1024
+MIMETYPE_MAX_BYTES = 100
+
+
 def _zip_kind(upload) -> Kind | None:
     upload.seek(0)
     try:
         with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
+            entries = archive.infolist()
+            if len(entries) > ZIP_MAX_ENTRIES or sum(e.file_size for e in entries) > ZIP_MAX_INFLATED:
+                return None
+            names = {e.filename for e in entries}
             if "[Content_Types].xml" in names:
                 if any(n.startswith("word/") for n in names):
                     return DOCX
@@ -69,14 +87,27 @@ def _zip_kind(upload) -> Kind | None:
                     return PPTX
                 return None
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace")
-                if mimetype.startswith("application/vnd.oasis.opendocument"):
-                    return Kind(mimetype, ODF.extensions, ODF.label)
-    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+                with archive.open("mimetype") as entry:
+                    # one byte more than any allowed type: a longer entry is no match and is never inflated whole
+                    mimetype = entry.read(MIMETYPE_MAX_BYTES + 1).decode("ascii", "replace")
+                return ODF_TYPES.get(mimetype)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, RuntimeError, ValueError, EOFError, NotImplementedError):
         return None
     finally:
         upload.seek(0)
     return None
+
+
+ALLOWED_CONTENT_TYPES = frozenset(
+    {kind.content_type for kind in (PDF, PNG, JPEG, GIF, WEBP, XML, DOCX, XLSX, PPTX, OLE_GENERIC, *OLE_TYPES.values())}
+    | set(ODF_TYPES)
+)
+
+
+def served_content_type(stored: str) -> str:
+    """The Content-Type a download is served with: the stored one when it is one of ours, else a
+    neutral one (documents stored before the allow-list may carry whatever their bytes said)."""
+    return stored if stored in ALLOWED_CONTENT_TYPES else "application/octet-stream"
 
 
 def sniff(upload) -> Kind | None:

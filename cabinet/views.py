@@ -18,6 +18,7 @@ from marketplace.selectors import active_buyers, active_suppliers, is_active_par
 from marketplace.tenancy import TenantTableView, can_act, fetch, tenant_view
 
 from . import selectors, services
+from .documents import served_content_type
 from .filters import ComplaintFilter, OrderFilter, RfqFilter
 from .forms import (
     CommentForm,
@@ -552,7 +553,10 @@ def document_download(request: HttpRequest, pk: int) -> HttpResponse:
     except (FileNotFoundError, OSError):
         raise Http404(_("Not found."))
     response = FileResponse(
-        handle, as_attachment=True, filename=document.original_name, content_type=document.content_type
+        handle,
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=served_content_type(document.content_type),
     )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"

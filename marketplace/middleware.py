@@ -1,5 +1,7 @@
 from django.contrib.auth import get_user_model
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext as _
 
 from .actors import Actor
 from .tenancy import resolve_membership
@@ -48,3 +50,21 @@ def _memberships(request):
     if not request.user.is_authenticated:
         return []
     return memberships_of(request.user)
+
+
+class BadQueryMiddleware:
+    """A query string with a NUL (``?sku=%00``) is a 400: no filter, form or SQL string may hold one
+    (PostgreSQL refuses it, so every filter it reached answered 500). The API answers in JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "%00" in request.META.get("QUERY_STRING", "") or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            message = _("The address holds a NUL character, which no parameter may contain.")
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message}, status=400)
+            return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

@@ -151,6 +151,8 @@ class Membership(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
     created_at = models.DateTimeField(default=timezone.now)
+    # when the person last chose to work as this organization: where the next login lands
+    last_chosen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "organization"], name="unique_membership")]
@@ -401,6 +403,36 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class MemberInvitation(models.Model):
+    """An organization asks an existing account to join it; nothing changes for that person until
+    they accept (adding by email used to attach the account silently)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="member_invitations")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="member_invitations")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=models.Q(accepted_at__isnull=True, declined_at__isnull=True),
+                name="one_pending_member_invitation",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.organization} ({self.role})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.declined_at is None
 
 
 class ApiKeyQuerySet(models.QuerySet):

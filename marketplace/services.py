@@ -26,6 +26,7 @@ from .models import (
     ApiKey,
     Category,
     Invitation,
+    MemberInvitation,
     Membership,
     Notification,
     Organization,
@@ -112,15 +113,68 @@ def user_create_verified(*, email: str, password: str | None = None) -> User:
 
 
 @transaction.atomic
-def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
+def _check_role(organization: Organization, role: str) -> None:
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role.")})
     if role in BUYER_ONLY_ROLES and not organization.is_buyer:
         raise ValidationError({"role": _("Procurement and manager roles exist only in buyer organizations.")})
+
+
+def membership_set(*, organization: Organization, user: User, role: str) -> Membership:
+    _check_role(organization, role)
     membership, _created = Membership.objects.update_or_create(
         organization=organization, user=user, defaults={"role": role}
     )
     return membership
+
+
+@transaction.atomic
+def member_invite(
+    *, organization: Organization, user: User, role: str, actor: Actor, request=None
+) -> MemberInvitation | Membership:
+    """Asks an existing account to join ``organization`` as ``role``: a pending invitation, mailed
+    once committed; the person becomes a member only by accepting. A current member's role is
+    simply changed."""
+    _check_role(organization, role)
+    if not actor.acts_for(organization):
+        raise ValidationError(_("Only the organization's own people invite its members."))
+    membership = Membership.objects.filter(organization=organization, user=user).first()
+    if membership is not None:
+        return membership_set(organization=organization, user=user, role=role)
+    invitation, _created = MemberInvitation.objects.update_or_create(
+        organization=organization,
+        user=user,
+        accepted_at=None,
+        declined_at=None,
+        defaults={"role": role, "invited_by": actor.person, "created_at": timezone.now()},
+    )
+    path = reverse("member_invitation", kwargs={"pk": invitation.pk})
+    url = request.build_absolute_uri(path) if request is not None else settings.SITE_URL.rstrip("/") + path
+    context = {"invitation": invitation, "url": url}
+    transaction.on_commit(
+        lambda: send_mail(
+            subject=_("%(org)s invites you to join it") % {"org": organization.name},
+            message=render_to_string("marketplace/email/member_invitation.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[user.email],
+        )
+    )
+    return invitation
+
+
+@transaction.atomic
+def member_invitation_answer(*, invitation: MemberInvitation, user: User, accept: bool) -> Membership | None:
+    """The invitee accepts (and becomes a member) or declines; anyone else, or a second answer, is refused."""
+    invitation = MemberInvitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.user_id != user.pk or not invitation.is_pending:
+        raise ValidationError(_("This invitation is no longer valid."))
+    if not accept:
+        invitation.declined_at = timezone.now()
+        invitation.save(update_fields=["declined_at"])
+        return None
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    return membership_set(organization=invitation.organization, user=user, role=invitation.role)
 
 
 def category_get_or_create(*, buyer: Organization, name: str) -> Category:

@@ -6,17 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, QuerySet
+from django.core.paginator import Paginator
+from django.db.models import F, Model, QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 from django_tables2.export import ExportMixin
 
+from .exports import SafeTableExport
 from .models import Membership, Organization, Perm, acting_permission
 from .tables import TenantTable
 
@@ -28,7 +33,8 @@ def memberships_of(user) -> QuerySet[Membership]:
 
 
 def resolve_membership(request: HttpRequest) -> Membership | None:
-    """The membership of the organization chosen in this session, else the user's first one."""
+    """The membership of the organization chosen in this session, else the one the person chose
+    last (in any session), else their first by name."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
@@ -38,7 +44,7 @@ def resolve_membership(request: HttpRequest) -> Membership | None:
     if chosen is not None:
         membership = memberships.filter(organization_id=chosen).first()
     if membership is None:
-        membership = memberships.first()
+        membership = memberships.order_by(F("last_chosen_at").desc(nulls_last=True), "organization__name").first()
         if membership is not None:
             request.session[SESSION_KEY] = membership.organization_id
     return membership
@@ -48,8 +54,15 @@ def switch_organization(request: HttpRequest, organization_id: int) -> Membershi
     membership = memberships_of(request.user).filter(organization_id=organization_id).first()
     if membership is None:
         raise Http404(_("No such organization."))
-    request.session[SESSION_KEY] = membership.organization_id
+    choose(request, membership)
     return membership
+
+
+def choose(request: HttpRequest, membership: Membership) -> None:
+    """Work as ``membership``'s organization in this session, and land there at the next login."""
+    request.session[SESSION_KEY] = membership.organization_id
+    membership.last_chosen_at = timezone.now()
+    membership.save(update_fields=["last_chosen_at"])
 
 
 def require(request: HttpRequest, permission: Perm | str) -> None:
@@ -159,6 +172,22 @@ def tenant_view(*, kind: str | None = None, permission: Perm | str | None = None
     return decorate
 
 
+MAX_PER_PAGE = 200
+DEFAULT_EXPORT_MAX_ROWS = 100_000
+
+
+class CappedPaginator(Paginator):
+    """``?per_page=`` is the reader's to choose, up to ``MAX_PER_PAGE`` (a page of 100,000 rows kept a
+    process busy for minutes, and went on after the reader had left)."""
+
+    def __init__(self, object_list, per_page, *args, **kwargs):
+        super().__init__(object_list, min(max(int(per_page), 1), MAX_PER_PAGE), *args, **kwargs)
+
+
+def export_max_rows() -> int:
+    return int(getattr(settings, "TABLE_EXPORT_MAX_ROWS", DEFAULT_EXPORT_MAX_ROWS))
+
+
 class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
     """Base of every list page: scope to the organization first, filter second, export on demand.
 
@@ -173,7 +202,9 @@ class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
     create_kind: str | None = None
     create_permission: Perm | None = None
     paginate_by = 25
+    paginator_class = CappedPaginator
     export_formats = ("csv", "xlsx")
+    export_class = SafeTableExport  # every export neutralises formulas (marketplace.exports)
     export_name = "export"
 
     def dispatch(self, request, *args, **kwargs):
@@ -210,6 +241,31 @@ class TenantTableView(ExportMixin, SingleTableMixin, FilterView):
             self.create_kind in (None, self.request.organization.kind) and can(self.request, self.create_permission)
         )
         return context
+
+    def create_export(self, export_format):
+        """The export, unless it is longer than ``TABLE_EXPORT_MAX_ROWS``: then the list again, saying
+        so (a long CSV streams, see ``marketplace.exports``)."""
+        table = self.get_table(**self.get_table_kwargs())
+        count, limit = len(table.rows), export_max_rows()
+        if count > limit:
+            messages.error(
+                self.request,
+                _(
+                    "This export would hold %(count)s rows; at most %(limit)s can be exported at once. "
+                    "Narrow the filters and export again."
+                )
+                % {"count": count, "limit": limit},
+            )
+            query = self.request.GET.copy()
+            query.pop(self.export_trigger_param, None)
+            return redirect(f"{self.request.path}?{query.urlencode()}" if query else self.request.path)
+        exporter = self.export_class(
+            export_format=export_format,
+            table=table,
+            exclude_columns=self.exclude_columns,
+            dataset_kwargs=self.get_dataset_kwargs(),
+        )
+        return exporter.response(filename=self.get_export_filename(export_format))
 
     def get_export_filename(self, export_format):
         return f"{self.export_name}.{export_format}"

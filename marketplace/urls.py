@@ -27,6 +27,7 @@ urlpatterns = [
     path("organization/", views.organization_settings, name="organization_settings"),
     path("organization/members/", views.member_add, name="member_add"),
     path("organization/members/<int:pk>/", views.member_update, name="member_update"),
+    path("organization/invitations/<int:pk>/", views.member_invitation, name="member_invitation"),
     path("organization/api-keys/", views.api_key_create, name="api_key_create"),
     path("organization/api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("organization/integrations/", integration_views.integrations, name="integrations"),

@@ -2,8 +2,9 @@ from allauth.account.forms import ResetPasswordForm
 from allauth.account.views import SignupView as AllauthSignupView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -26,10 +27,11 @@ from .forms import (
     PartnershipMoveForm,
     perform,
     show_form_errors,
+    show_service_error,
 )
-from .models import Membership, OrganizationKind, Partnership, PartnershipStatus, Perm, Role, User
+from .models import MemberInvitation, Membership, OrganizationKind, Partnership, PartnershipStatus, Perm, Role, User
 from .tables import BuyerPartnershipTable, PartnershipTable
-from .tenancy import TenantTableView, can, fetch, require, switch_organization, tenant_view
+from .tenancy import TenantTableView, can, choose, fetch, require, switch_organization, tenant_view
 
 BUYER, SUPPLIER = OrganizationKind.BUYER, OrganizationKind.SUPPLIER
 
@@ -116,19 +118,35 @@ def member_add(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Check the email and role."))
         return redirect("organization_settings")
     email = form.cleaned_data["email"].lower()
+    role = form.cleaned_data["role"]
+    user = User.objects.filter(email__iexact=email).first()
+    if user is not None:
+        # An existing account is asked, never attached: it may belong to anyone.
+        answer = perform(
+            request,
+            services.member_invite,
+            organization=organization,
+            user=user,
+            role=role,
+            actor=request.actor,
+            request=request,
+        )
+        if isinstance(answer, MemberInvitation):
+            messages.success(
+                request, _("%(email)s is invited; they become a member once they accept.") % {"email": email}
+            )
+        elif answer is not None:
+            messages.success(request, _("%(email)s is now a member.") % {"email": email})
+        return redirect("organization_settings")
     with transaction.atomic():
-        user = User.objects.filter(email__iexact=email).first()
-        is_new = user is None
-        if is_new:
-            user = services.user_create_verified(email=email)
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-        services.membership_set(organization=organization, user=user, role=form.cleaned_data["role"])
-    if is_new:
-        # The new colleague chooses a password through the ordinary reset link.
-        reset = ResetPasswordForm(data={"email": email})
-        if reset.is_valid():
-            reset.save(request)
+        user = services.user_create_verified(email=email)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        services.membership_set(organization=organization, user=user, role=role)
+    # The new colleague chooses a password through the ordinary reset link.
+    reset = ResetPasswordForm(data={"email": email})
+    if reset.is_valid():
+        reset.save(request)
     messages.success(request, _("%(email)s is now a member.") % {"email": email})
     return redirect("organization_settings")
 
@@ -415,3 +433,31 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
 def inbox_read_all(request: HttpRequest) -> HttpResponse:
     services.notifications_read_all(user=request.user, organization=request.organization)
     return redirect("inbox")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def member_invitation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The invitee's page: accept (and work as that organization from now on) or decline. Only the
+    invited account sees it; anyone else gets a 404."""
+    invitation = (
+        MemberInvitation.objects.select_related("organization", "invited_by")
+        .filter(pk=pk, user=request.user, accepted_at__isnull=True, declined_at__isnull=True)
+        .first()
+    )
+    if invitation is None:
+        raise Http404(_("Not found."))
+    if request.method == "GET":
+        return render(request, "marketplace/member_invitation.html", {"invitation": invitation})
+    accept = request.POST.get("answer") == "accept"
+    try:
+        membership = services.member_invitation_answer(invitation=invitation, user=request.user, accept=accept)
+    except ValidationError as error:
+        show_service_error(request, error)
+        return redirect("home")
+    if membership is None:
+        messages.info(request, _("Invitation declined."))
+    else:
+        choose(request, membership)
+        messages.success(request, _("You are now a member of %(org)s.") % {"org": invitation.organization.name})
+    return redirect("home")

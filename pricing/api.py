@@ -91,13 +91,29 @@ def _row_errors(rows: list[dict]) -> list[dict]:
 
 
 def _field_errors(detail: dict) -> list[dict]:
+    """A serializer's errors as the contract's rows; the errors of ``items`` come keyed by the
+    item's index (``{1: [...]}``): that is the item's row (1-based), as the importer numbers them."""
     errors = []
     for field, messages in detail.items():
-        for message in messages if isinstance(messages, list) else [messages]:
-            errors.append(
-                {"row": None, "column": None if field == "non_field_errors" else field, "message": str(message)}
-            )
+        column = None if field == "non_field_errors" else field
+        if field == "items" and isinstance(messages, dict):
+            for index, item_messages in messages.items():
+                errors.extend(
+                    {"row": int(index) + 1, "column": None, "message": str(message)}
+                    for message in _messages(item_messages)
+                )
+            continue
+        errors.extend({"row": None, "column": column, "message": str(message)} for message in _messages(messages))
     return errors
+
+
+def _messages(detail) -> list:
+    """The messages of a nested error detail, flattened (never a Python repr)."""
+    if isinstance(detail, dict):
+        return [message for value in detail.values() for message in _messages(value)]
+    if isinstance(detail, list):
+        return [message for value in detail for message in _messages(value)]
+    return [detail]
 
 
 @extend_schema(
@@ -161,6 +177,13 @@ def price_lists(request: Request) -> Response:
         return Response({"errors": _row_errors(error.rows)}, status=status.HTTP_400_BAD_REQUEST)
     except DjangoValidationError as error:
         detail = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
+        if not hasattr(error, "error_dict") and any(e.code == services.PUBLISH_RACE for e in error.error_list):
+            # another publish overtook this one: nothing is wrong with the request, it may be sent again
+            message = " ".join(error.messages)
+            return Response(
+                {"code": services.PUBLISH_RACE, "message": message, "errors": _field_errors(detail)},
+                status=status.HTTP_409_CONFLICT,
+            )
         return Response({"errors": _field_errors(detail)}, status=status.HTTP_400_BAD_REQUEST)
     return Response(
         {"id": price_list.pk, "rows": price_list.rows, "status": price_list.status}, status=status.HTTP_201_CREATED

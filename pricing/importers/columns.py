@@ -8,6 +8,7 @@ which field; the two checks across fields (date order, repeated keys) follow.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from decimal import Decimal
@@ -18,7 +19,17 @@ import pandas as pd
 
 from .context import Chunk, ChunkState, Options, base_currency
 from .duplicates import DuplicateKeys
-from .messages import M_DATE_ORDER, M_DUPLICATE, M_FORMULA, M_MISSING, M_TOO_LONG, W_MANY_DECIMALS, label
+from .messages import (
+    M_CONTROL_CHARACTER,
+    M_DATE_ORDER,
+    M_DUPLICATE,
+    M_FORMULA,
+    M_FORMULA_START,
+    M_MISSING,
+    M_TOO_LONG,
+    W_MANY_DECIMALS,
+    label,
+)
 from .numbers import Convention, Features, Numbers, read_numbers, settle_convention
 from .problems import Problems
 from .results import CANONICAL_FIELDS
@@ -27,6 +38,21 @@ from .values import Reading, by_distinct, read_currency, read_date, read_lead_ti
 MAX_SKU_LENGTH = 100
 MAX_NAME_LENGTH = 500
 MAX_UNIT_LENGTH = 50
+
+FORMULA_STARTS = ("=", "+", "-", "@")
+# NUL and the other C0 controls but tab and line breaks: no name holds them, PostgreSQL refuses NUL
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
+
+
+def _number(text: str) -> bool:
+    """A plain number ("-5"), or a dash for "none", starts like a formula but is none."""
+    return text == "-" or _PLAIN_NUMBER.fullmatch(text) is not None
+
+
+def _formula_message(text: str) -> str:
+    return M_FORMULA if text.startswith("=") else M_FORMULA_START
+
 
 # What the frame stores for a field the file has no column for ("currency": the base currency).
 _ABSENT = {"unit": "", "min_qty": "1", "valid_from": None, "valid_to": None, "lead_time_days": None}
@@ -67,8 +93,9 @@ class Text(Column):
         joined = "\n".join(self.texts)
         if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
             self.texts = [unicodedata.normalize("NFC", v) for v in self.texts]
-        # "=" is rare in price lists: one fast scan usually settles it
-        self.formulas = [i for i, v in enumerate(self.texts) if v.startswith("=")] if "=" in joined else []
+        # a spreadsheet runs a cell starting with one of these as a formula (OWASP's CSV injection)
+        self.formulas = [i for i, v in enumerate(self.texts) if v.startswith(FORMULA_STARTS) and not _number(v)]
+        self.controls = [i for i, v in enumerate(self.texts) if _CONTROL.search(v)] if _CONTROL.search(joined) else []
         n = len(self.texts)
         self.values = np.empty(n, dtype=object)
         self.values[:] = self.texts
@@ -77,8 +104,14 @@ class Text(Column):
     def report(self, errors: Problems, warnings: Problems, live: np.ndarray, rejected: np.ndarray) -> None:
         formulas = [p for p in self.formulas if live[p] and not rejected[p]]
         if formulas:
-            errors.add(formulas, self.field, lambda p: (self.texts[p], M_FORMULA, {}))
+            errors.add(formulas, self.field, lambda p: (self.texts[p], _formula_message(self.texts[p]), {}))
             rejected[formulas] = True
+        controls = [p for p in self.controls if live[p] and not rejected[p]]
+        if controls:
+            errors.add(
+                controls, self.field, lambda p: (self.texts[p], M_CONTROL_CHARACTER, {"label": label(self.field)})
+            )
+            rejected[controls] = True
         ok = live & ~rejected
         if self.required:
             self.report_missing(errors, ok)

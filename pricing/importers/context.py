@@ -28,6 +28,11 @@ from .results import CANONICAL_FIELDS, ParseResult, RowError
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 DEFAULT_MAX_ERRORS = 1000  # problems listed per import (the count is exact)
 DEFAULT_CHUNK_ROWS = 200_000
+# Limits checked before the reading that they bound (issue 10): a 606 KB workbook inflated to
+# 2,000,000 rows, a 1 MB CSV header held 500,000 columns.
+MAX_ROWS = 1_000_000
+MAX_COLUMNS = 500
+MAX_INFLATED_BYTES = 512 * 1024 * 1024  # an XLSX's sheets and strings, as its zip directory states them
 
 
 @dataclass(frozen=True)
@@ -65,10 +70,15 @@ class Layout:
         return ParseResult(
             encoding=self.encoding,
             delimiter=self.delimiter,
-            mapping=dict(self.mapping),
-            headers=list(self.headers),
+            mapping={f: without_nul(h) for f, h in self.mapping.items()},
+            headers=[without_nul(h) for h in self.headers],
             **kw,
         )
+
+
+def without_nul(text: Any) -> Any:
+    """Header text as it can be stored (a NUL is refused by PostgreSQL)."""
+    return text.replace("\x00", "\ufffd") if isinstance(text, str) else text
 
 
 class FileProblem(Exception):

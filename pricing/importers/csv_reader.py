@@ -23,7 +23,7 @@ import pandas as pd
 
 from pricing.pipeline import ahead
 
-from .context import Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
+from .context import MAX_COLUMNS, MAX_ROWS, Chunk, FileProblem, Layout, Options, RowProblem, SkippedRecord
 from .headers import HEADER_SCAN_ROWS, find_header, header_layout
 from .messages import (
     M_BAD_DELIMITER,
@@ -31,8 +31,11 @@ from .messages import (
     M_FILE_DECODE_FAILED,
     M_FILE_EMPTY,
     M_NO_ROWS,
+    M_ROW_UNDECODABLE,
     M_TOO_FEW_COLUMNS,
     M_TOO_MANY_COLUMNS,
+    M_TOO_MANY_COLUMNS_FILE,
+    M_TOO_MANY_ROWS,
 )
 from .results import REQUIRED_FIELDS, ParseResult
 from .sources import SAMPLE_BYTES, Source, text_encoding
@@ -46,6 +49,7 @@ class _Table:
     header_index: int  # records above the header record
     header_width: int  # cells of the header record
     width: int  # cells per record pandas reads (wider when rows end with empty extra cells)
+    lossy: bool = False  # some bytes are no text in the encoding: their rows are errors
 
 
 def read_csv(src: Source, options: Options, validate: Callable[[Chunk], ParseResult]) -> Iterator[ParseResult]:
@@ -67,6 +71,8 @@ def read_csv(src: Source, options: Options, validate: Callable[[Chunk], ParseRes
                     yield validate(Chunk(table.layout, {}, np.empty(0, np.int64), skipped=skipped))
                 break
             chunk = _chunk(table, records, df.iloc[1:] if header_pending else df, numbers, skipped)
+            if numbers.kept > MAX_ROWS:
+                raise FileProblem(M_TOO_MANY_ROWS, table.layout, limit=MAX_ROWS)
             header_pending = False
             del df
             result = validate(chunk)
@@ -92,7 +98,7 @@ def _chunk(
         table.layout,
         cells,
         rows,
-        row_problems=_overfull_rows(df, table),
+        row_problems={**_overfull_rows(df, table), **_undecodable_rows(df, table)},
         short_rows=partial(_short_rows, table, records, rows, cells["sku"]),
         skipped=skipped,
     )
@@ -168,10 +174,12 @@ def _open_table(src: Source, options: Options) -> tuple[_Table, _Records]:
         raise FileProblem(M_BAD_DELIMITER, Layout(encoding=encoding))
     text = _head_text(src, encoding)
     delimiter, header_index, cells = _sniff_csv(text, options.delimiter, options.mapping)
+    if len(cells) > MAX_COLUMNS:  # before pandas makes a column of each
+        raise FileProblem(M_TOO_MANY_COLUMNS_FILE, Layout(encoding=encoding), found=len(cells), limit=MAX_COLUMNS)
     layout = header_layout(cells, options.mapping, encoding=encoding, delimiter=delimiter)
     header_width = max(len(cells), max(layout.columns.values()) + 1)
     width = _table_width(_head_records(text, delimiter)[header_index + 1 :], header_width)
-    table = _Table(layout, header_index, header_width, width)
+    table = _Table(layout, header_index, header_width, width, lossy=not _decodes_strictly(src, encoding))
     return table, _Records(_opener(src, encoding), delimiter)
 
 
@@ -291,9 +299,9 @@ def _opener(src: Source, encoding: str) -> Callable[[], io.TextIOBase]:
     """Opens the file as text again (for the csv module)."""
     if src.data is not None:
         data = src.data
-        return lambda: io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+        return lambda: io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="replace", newline="")
     path = src.path
-    return lambda: open(path, encoding=encoding, newline="")
+    return lambda: open(path, encoding=encoding, errors="replace", newline="")
 
 
 def _pandas_input(src: Source, layout: Layout) -> tuple[Any, str]:
@@ -301,18 +309,37 @@ def _pandas_input(src: Source, layout: Layout) -> tuple[Any, str]:
 
     pandas reads UTF-8 natively; other encodings of in-memory data are transcoded once (the text has
     to be checked anyway). The BOM can only sit in the header record, which is dropped: plain UTF-8
-    lets pandas decode natively (utf-8-sig goes through a slower wrapper).
+    lets pandas decode natively (utf-8-sig goes through a slower wrapper). Bytes that are no text
+    in the encoding become U+FFFD, and their rows errors (``_undecodable_rows``).
     """
     encoding = layout.encoding
     if src.data is None:
         return src.path, "utf-8" if encoding == "utf-8-sig" else encoding
+    if encoding in ("utf-8", "utf-8-sig"):
+        return io.BytesIO(src.data), "utf-8"
+    return io.BytesIO(src.data.decode(encoding, errors="replace").encode("utf-8")), "utf-8"
+
+
+def _decodes_strictly(src: Source, encoding: str) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
     try:
-        if encoding in ("utf-8", "utf-8-sig"):
-            src.data.decode(encoding)
-            return io.BytesIO(src.data), "utf-8"
-        return io.BytesIO(src.data.decode(encoding).encode("utf-8")), "utf-8"
+        for block in src.blocks():
+            decoder.decode(block)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        raise FileProblem(M_FILE_DECODE_FAILED, layout, encoding=encoding) from None
+        return False
+    return True
+
+
+def _undecodable_rows(df: pd.DataFrame, table: _Table) -> dict[int, RowProblem]:
+    """Rows holding bytes the file's encoding cannot read (a line saved in another encoding)."""
+    if not table.lossy:
+        return {}
+    bad = np.zeros(len(df), dtype=bool)
+    for column in df.columns:
+        bad |= np.fromiter(("\ufffd" in value for value in df[column].tolist()), dtype=bool, count=len(df))
+    kw = {"encoding": table.layout.encoding}
+    return {int(pos): (M_ROW_UNDECODABLE, kw) for pos in np.flatnonzero(bad)}
 
 
 def _pandas_reader(src: Source, table: _Table) -> Any:
@@ -332,6 +359,7 @@ def _pandas_reader(src: Source, table: _Table) -> Any:
             skip_blank_lines=False,
             on_bad_lines="warn",
             engine="c",
+            encoding_errors="replace",
             quotechar='"',
             doublequote=True,
             encoding=encoding,

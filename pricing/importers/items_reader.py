@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .context import Chunk, FileProblem, Layout, Options
-from .messages import M_BAD_ITEM, M_NO_ROWS
+from .context import Chunk, FileProblem, Layout, Options, without_nul
+from .messages import M_BAD_ITEM, M_NO_ROWS, M_UNKNOWN_ITEM_KEY
 from .results import CANONICAL_FIELDS, DATE_FIELDS, NUMERIC_FIELDS, REQUIRED_FIELDS, ParseResult
 from .values import cell_text, float_text, typed_texts
 
@@ -31,8 +31,16 @@ def _chunk(items: list) -> Chunk:
     keys = {k for it in items if isinstance(it, dict) for k in it}
     present = tuple(f for f in CANONICAL_FIELDS if f in keys or f in REQUIRED_FIELDS)
     layout = Layout(headers=present, mapping={f: f for f in present}, columns={f: i for i, f in enumerate(present)})
-    good = [i for i, it in enumerate(items) if isinstance(it, dict)]
+    good = [i for i, it in enumerate(items) if isinstance(it, dict) and not _unknown(it)]
     skipped = [(i + 1, "", "", M_BAD_ITEM, {}) for i, it in enumerate(items) if not isinstance(it, dict)]
+    # a misspelt key ("prise") would otherwise be dropped silently and the row read without it
+    skipped += [
+        (i + 1, "", without_nul(str(key))[:100], M_UNKNOWN_ITEM_KEY, {"key": without_nul(str(key))[:100]})
+        for i, it in enumerate(items)
+        if isinstance(it, dict)
+        for key in _unknown(it)
+    ]
+    skipped.sort(key=lambda s: s[0])
     cells: dict[str, list[str]] = {}
     typed: dict[str, np.ndarray] = {}
     for f in present:
@@ -41,6 +49,10 @@ def _chunk(items: list) -> Chunk:
             typed[f] = is_number
     rows = np.array([i + 1 for i in good], dtype=np.int64)
     return Chunk(layout, cells, rows, typed=typed, skipped=skipped)
+
+
+def _unknown(item: dict) -> list:
+    return sorted((k for k in item if k not in CANONICAL_FIELDS), key=str)
 
 
 def _item_text(fname: str, v: Any) -> tuple[str, bool]:

@@ -34,10 +34,21 @@ FIELD_LABELS = {
 M_FILE_EMPTY = gettext_noop("The file is empty.")
 M_FILE_TOO_LARGE = gettext_noop("The file is {size}; files larger than {limit} are not accepted.")
 M_FILE_BINARY = gettext_noop("The file is not a CSV or XLSX price list (it contains binary data).")
+M_TOO_MANY_ROWS = gettext_noop("The file has more than {limit} rows; split it into smaller price lists.")
+M_TOO_MANY_COLUMNS_FILE = gettext_noop(
+    "The header row has {found} columns; at most {limit} are read. Check the column separator."
+)
+M_XLSX_TOO_LARGE_INFLATED = gettext_noop(
+    "The workbook unpacks to {size}; at most {limit} are read. Remove unused sheets or save it as CSV."
+)
 M_FILE_XLS = gettext_noop("Old Excel .xls files are not supported; save the file as .xlsx or CSV.")
 M_FILE_UNDECODABLE = gettext_noop("The text encoding of the file could not be recognised; save it as CSV UTF-8.")
 M_FILE_DECODE_FAILED = gettext_noop(
     "The file could not be read with the encoding {encoding}; choose another encoding or save it as CSV UTF-8."
+)
+M_ROW_UNDECODABLE = gettext_noop(
+    "This row is not valid {encoding} text, unlike the rest of the file (was it pasted from a file in another "
+    "encoding?); save the whole file in one encoding."
 )
 M_UNKNOWN_ENCODING = gettext_noop("Unknown text encoding: {encoding}.")
 M_BAD_DELIMITER = gettext_noop("The column separator must be a single character.")
@@ -56,6 +67,10 @@ M_UNKNOWN_CURRENCY_DEFAULT = gettext_noop("Unknown default currency: {value}.")
 M_TOO_FEW_COLUMNS = gettext_noop("Too few columns: the row has {found} cells but the header has {expected}.")
 M_TOO_MANY_COLUMNS = gettext_noop("Too many columns: the row has {found} cells but the header has {expected}.")
 M_FORMULA = gettext_noop("Formulas are not allowed; enter the value itself.")
+M_FORMULA_START = gettext_noop(
+    "Text may not start with +, - or @: a spreadsheet would run it as a formula. Remove the sign or reword it."
+)
+M_CONTROL_CHARACTER = gettext_noop("{label} contains a control character (such as NUL); remove it.")
 M_MISSING = gettext_noop("{label} is missing.")
 M_TOO_LONG = gettext_noop("{label} is longer than {limit} characters.")
 M_NOT_A_NUMBER = gettext_noop("{label} “{value}” is not a number.")
@@ -82,6 +97,10 @@ M_BAD_CURRENCY = gettext_noop("“{value}” is not a known currency code.")
 M_DUPLICATE = gettext_noop("Same SKU and minimum quantity as row {row}.")
 M_TOO_MANY_PROBLEMS = gettext_noop("More than {limit} problems were found; only the first {limit} are listed.")
 M_BAD_ITEM = gettext_noop("Each item must be an object with price-list fields.")
+M_UNKNOWN_ITEM_KEY = gettext_noop(
+    "Unknown field “{key}” in the item; the fields are sku, name, unit, price, currency, min_qty, valid_from, "
+    "valid_to, lead_time_days."
+)
 M_UNEXPECTED = gettext_noop("The file could not be processed.")
 W_MANY_DECIMALS = gettext_noop(
     "Price “{value}” has more than 2 decimal places; check that the decimal separator is right."

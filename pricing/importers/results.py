@@ -40,6 +40,13 @@ class RowError:
     value: str
     message: str
 
+    def __post_init__(self) -> None:
+        # a NUL the file held would make the stored problem unstorable (PostgreSQL text and jsonb)
+        for name in ("value", "message"):
+            text = getattr(self, name)
+            if isinstance(text, str) and "\x00" in text:
+                object.__setattr__(self, name, text.replace("\x00", "\ufffd"))
+
 
 @dataclass(frozen=True)
 class PriceRow:

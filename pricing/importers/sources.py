@@ -124,6 +124,8 @@ def _detect_encoding(src: Source) -> str:
         return "utf-8"
     if sample is not head and _valid_prefix(sample.lstrip(bytes(range(0x80, 0xC0))), "utf-8", False):
         return "utf-8"
+    if _mostly_utf8(sample, whole=sample is head and complete):
+        return "utf-8"  # the few lines in another encoding are row errors (csv_reader)
     enc = _guess_single_byte(sample)
     if _valid_prefix(sample, enc, False):
         return enc
@@ -131,6 +133,24 @@ def _detect_encoding(src: Source) -> str:
     if _valid_prefix(sample, other, False):
         return other
     raise FileProblem(M_FILE_UNDECODABLE)
+
+
+def _mostly_utf8(sample: bytes, *, whole: bool) -> bool:
+    """Whether most lines with non-ASCII bytes are UTF-8 (a UTF-8 file with a line pasted in
+    windows-1251 is a UTF-8 file with a bad line, not a windows-1251 file)."""
+    lines = sample.split(b"\n")
+    if not whole:
+        lines = lines[1:-1]  # a block may start and end inside a line
+    good = bad = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            good += 1
+        except UnicodeDecodeError:
+            bad += 1
+    return good > bad
 
 
 def _looks_binary(sample: bytes) -> bool:

@@ -9,16 +9,26 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import zipfile
 from collections.abc import Callable, Iterator
 
 import numpy as np
 import pandas as pd
 
-from .context import Chunk, FileProblem, Layout, Options
+from .context import MAX_COLUMNS, MAX_INFLATED_BYTES, MAX_ROWS, Chunk, FileProblem, Layout, Options
 from .headers import HEADER_SCAN_ROWS, find_header, header_layout, header_score, map_headers
-from .messages import M_FORMULA, M_NO_ROWS, M_XLSX_NO_HEADER, M_XLSX_UNREADABLE
+from .messages import (
+    M_FORMULA,
+    M_NO_ROWS,
+    M_TOO_MANY_COLUMNS_FILE,
+    M_TOO_MANY_ROWS,
+    M_XLSX_NO_HEADER,
+    M_XLSX_TOO_LARGE_INFLATED,
+    M_XLSX_UNREADABLE,
+)
 from .results import NUMERIC_FIELDS, ParseResult
-from .sources import Source
+from .sources import Source, human_size
 from .values import cell_text, typed_texts
 
 logger = logging.getLogger(__name__)
@@ -30,6 +40,7 @@ CellProblems = dict[tuple[int, str], tuple[str, str]]
 
 def read_xlsx(src: Source, options: Options, validate: Callable[[Chunk], ParseResult]) -> Iterator[ParseResult]:
     data = src.all_bytes()
+    check_inflated(data)
     sheet, header_index, cells, frame = _read_sheet(data, options.mapping)
     layout = header_layout(cells, options.mapping)
     try:
@@ -43,6 +54,44 @@ def read_xlsx(src: Source, options: Options, validate: Callable[[Chunk], ParseRe
     step = options.chunk_rows or len(body)
     for start in range(0, len(body), step):
         yield validate(_chunk(layout, body.iloc[start : start + step], start + 2, formulas))
+
+
+_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+(?::([A-Z]+)(\d+))?\"")
+
+
+def check_inflated(data: bytes) -> None:
+    """Refuse, before calamine inflates anything, a workbook whose zip directory states more than
+    ``MAX_INFLATED_BYTES`` or a sheet whose stated dimension is over ``MAX_ROWS`` rows or
+    ``MAX_COLUMNS`` columns (only the first KB of each sheet is read for that)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+            inflated = sum(e.file_size for e in entries)
+            if inflated > MAX_INFLATED_BYTES:
+                raise FileProblem(
+                    M_XLSX_TOO_LARGE_INFLATED, size=human_size(inflated), limit=human_size(MAX_INFLATED_BYTES)
+                )
+            for entry in entries:
+                if not entry.filename.startswith("xl/worksheets/") or not entry.filename.endswith(".xml"):
+                    continue
+                with archive.open(entry) as sheet:
+                    found = _DIMENSION_RE.search(sheet.read(1024))
+                if found and found.group(2):
+                    if int(found.group(2)) > MAX_ROWS + HEADER_SCAN_ROWS:
+                        raise FileProblem(M_TOO_MANY_ROWS, limit=MAX_ROWS)
+                    if _column_number(found.group(1).decode()) > MAX_COLUMNS:
+                        raise FileProblem(
+                            M_TOO_MANY_COLUMNS_FILE, found=_column_number(found.group(1).decode()), limit=MAX_COLUMNS
+                        )
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
+        raise FileProblem(M_XLSX_UNREADABLE) from None
+
+
+def _column_number(letters: str) -> int:
+    n = 0
+    for letter in letters:
+        n = n * 26 + ord(letter) - 64
+    return n
 
 
 def _read_sheet(data: bytes, override: dict[str, str] | None) -> tuple[str, int, list[str], pd.DataFrame]:

@@ -24,9 +24,10 @@ from .uploads import (
     price_upload_discard,
     price_upload_remap,
 )
-from .versions import price_upload_publish
+from .versions import PUBLISH_RACE, price_upload_publish
 
 __all__ = [
+    "PUBLISH_RACE",
     "ImportRejected",
     "bad_rows_csv",
     "column_profile_remember",

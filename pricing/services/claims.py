@@ -12,8 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connection, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -42,6 +46,37 @@ def claim_fields(upload: PriceUpload, now: dt.datetime) -> None:
 def mine(upload: PriceUpload) -> QuerySet[PriceUpload]:
     """The upload's row, as long as this run (the object's ``started_at``) still holds its claim."""
     return PriceUpload.objects.filter(pk=upload.pk, status=UploadStatus.PROCESSING, started_at=upload.started_at)
+
+
+@contextmanager
+def heartbeat(upload: PriceUpload) -> Iterator[None]:
+    """A sign of life every ``PRICE_LIST_HEARTBEAT_S`` while the block runs, from a thread of its
+    own: a long read (a big workbook inflates before its first chunk) is not taken for a dead run,
+    and a dead run falls silent within seconds, so the timeout can be a minute. Not inside a
+    transaction (tests, the API's one-transaction import): another connection could not see the row."""
+    every = float(getattr(settings, "PRICE_LIST_HEARTBEAT_S", 5))
+    if every <= 0 or connection.in_atomic_block:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(every):
+                if not mine(upload).update(heartbeat_at=timezone.now()):
+                    return  # the claim is lost: the run's next write will find out
+        except Exception:  # a missed beat must not kill the run; the next write beats too
+            log.warning("price upload %s: heartbeat failed", upload.pk, exc_info=True)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"heartbeat-{upload.pk}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every + 30)
 
 
 def write(upload: PriceUpload, **fields) -> None:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .. import importers
 from ..models import ColumnProfile, PriceUpload, UploadStatus
-from .claims import ClaimLost, drop_draft, fail, mine, price_upload_claim, write
+from .claims import ClaimLost, drop_draft, fail, heartbeat, mine, price_upload_claim, write
 from .staging import stage
 
 log = logging.getLogger(__name__)
@@ -37,9 +37,10 @@ def price_upload_process(*, upload: PriceUpload) -> PriceUpload:
     elif upload.status != UploadStatus.PROCESSING:
         raise ValidationError(_("This upload has already been read."))
     try:
-        drop_draft(upload, mine(upload))  # what a run that died left behind
-        write(upload, message="")
-        stage(upload, file_chunks(upload))
+        with heartbeat(upload):
+            drop_draft(upload, mine(upload))  # what a run that died left behind
+            write(upload, message="")
+            stage(upload, file_chunks(upload))
     except ClaimLost:
         log.info("price upload %s: claimed by another run; this one stopped", upload.pk)
     except ValidationError as error:

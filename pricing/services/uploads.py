@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor
+from marketplace.exports import neutralise_row
 from marketplace.models import Organization
 from marketplace.selectors import is_active_partner
 
@@ -281,7 +282,8 @@ def column_profile_remember(*, supplier: Organization, mapping: dict, encoding: 
 
 
 def bad_rows_csv(*, upload: PriceUpload) -> str:
-    """The rows to fix, as the file had them where it can be read again, with what is wrong."""
+    """The rows to fix, as the file had them where it can be read again, with what is wrong; cells
+    that a spreadsheet would run as formulas are neutralised like every export's."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     by_row: dict = {}
@@ -289,18 +291,17 @@ def bad_rows_csv(*, upload: PriceUpload) -> str:
         by_row.setdefault(error.get("row"), []).append(error)
     originals = _original_rows(upload, {r for r in by_row if r})
     headers = list(upload.headers or [])
-    writer.writerow([_("row"), *headers, _("column"), _("value"), _("error")])
+    writer.writerow(neutralise_row([_("row"), *headers, _("column"), _("value"), _("error")]))
     for row, errors in sorted(by_row.items(), key=lambda kv: kv[0] or 0):
         original = list(originals.get(row, [])) + [""] * len(headers)
-        writer.writerow(
-            [
-                row or "",
-                *original[: len(headers)],
-                "; ".join(e["column"] for e in errors if e["column"]),
-                "; ".join(e["value"] for e in errors if e["value"]),
-                "; ".join(e["message"] for e in errors),
-            ]
-        )
+        cells = [
+            row or "",
+            *original[: len(headers)],
+            "; ".join(e["column"] for e in errors if e["column"]),
+            "; ".join(e["value"] for e in errors if e["value"]),
+            "; ".join(e["message"] for e in errors),
+        ]
+        writer.writerow(neutralise_row(cells))
     return buffer.getvalue()
 
 

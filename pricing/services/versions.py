@@ -31,6 +31,7 @@ from .catalog import mappings_auto
 from .rows import ITEM_COLUMNS, MAX_STORED_WARNINGS, as_text
 
 PERCENT_CAP = 9_999_999_999
+PUBLISH_RACE = "publish_race"  # the error code of a publish another one overtook (the API's 409)
 
 
 def active_for(supplier: Organization, audience: Organization | None) -> PriceList | None:
@@ -165,7 +166,8 @@ def price_upload_publish(*, upload: PriceUpload, actor: Actor) -> PriceList:
     current = active_for(upload.supplier, draft.audience)
     if (current.pk if current else None) != draft.previous_id:
         raise ValidationError(
-            _("Another version was published after this preview. Check the file again before publishing it.")
+            _("Another version was published after this preview. Check the file again before publishing it."),
+            code=PUBLISH_RACE,
         )
     now = timezone.now()
     if current is not None:
