@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0004_partnership_rating'),
+        ('marketplace', '0005_webhooks_idempotency'),
     ]
 
     operations = [
