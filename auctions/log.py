@@ -63,7 +63,8 @@ def entry_hash(*, prev_hash: str, seq: int, at: dt.datetime, kind: str, data: di
 
 
 def append(*, auction: Auction, kind: str, data: dict, at: dt.datetime | None = None) -> LogEntry:
-    """Add one link; the caller holds ``auction``'s row lock inside its transaction."""
+    """Add one link; the caller holds ``auction``'s row lock inside its transaction. The chain's
+    head on the auction row (``log_seq``, ``log_hash``) follows."""
     last = LogEntry.objects.filter(auction=auction).order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     at = at or timezone.now()
@@ -71,7 +72,21 @@ def append(*, auction: Auction, kind: str, data: dict, at: dt.datetime | None = 
     entry = LogEntry(auction=auction, seq=seq, at=at, kind=kind, data=data, prev_hash=prev_hash)
     entry.hash = entry_hash(prev_hash=prev_hash, seq=seq, at=at, kind=kind, data=data)
     entry.save()
+    auction.log_seq, auction.log_hash = seq, entry.hash
+    Auction.objects.filter(pk=auction.pk).update(log_seq=seq, log_hash=entry.hash)
     return entry
+
+
+def link(auction: Auction, *, kind: str, data: dict, at: dt.datetime | None = None) -> LogEntry:
+    """The next link after the head of ``auction`` as read under its row lock, unsaved: the caller
+    inserts it and stores the new head (``auction.log_seq``, ``auction.log_hash``, set here) in the
+    same transaction. No query: the bidding's hot path."""
+    seq, prev_hash = auction.log_seq + 1, auction.log_hash
+    at = at or timezone.now()
+    data = plain(data)
+    digest = entry_hash(prev_hash=prev_hash, seq=seq, at=at, kind=kind, data=data)
+    auction.log_seq, auction.log_hash = seq, digest
+    return LogEntry(auction_id=auction.pk, seq=seq, at=at, kind=kind, data=data, prev_hash=prev_hash, hash=digest)
 
 
 def as_dict(entry: LogEntry) -> dict:

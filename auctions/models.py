@@ -113,6 +113,10 @@ class Auction(models.Model):
     bids_count = models.PositiveIntegerField(_("bids"), default=0)
     # +1 on every change that is broadcast: watchers keep only newer versions.
     version = models.PositiveBigIntegerField(default=0)
+    # The head of the hash chain (the last entry's seq and hash), kept with the row that is locked
+    # to append: a bid links its entry without reading the previous one (``auctions/log.py``).
+    log_seq = models.PositiveIntegerField(default=0, editable=False)
+    log_hash = models.CharField(max_length=64, default="0" * 64, editable=False)
     rfq = models.ForeignKey(
         "cabinet.RequestForQuotation", on_delete=models.SET_NULL, null=True, blank=True, related_name="auctions"
     )

@@ -11,6 +11,7 @@ field-keyed ``ValidationError``; a role that may not raises ``PermissionDenied``
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,8 +19,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,7 +32,7 @@ from marketplace.statemachine import TransitionNotAllowed
 
 from . import log, news, rules
 from .lifecycle import AUCTION, BUYER
-from .models import Auction, AuctionState, Bid, BidRefusal, Invitation, LogKind, StepKind
+from .models import Auction, AuctionState, Bid, BidRefusal, Invitation, LogEntry, LogKind, StepKind
 
 MAX_PERCENT_STEP = Decimal("50")
 MAX_EXTEND_S = 24 * 3600
@@ -400,33 +400,121 @@ def _refused(refusal: rules.Refusal, *, client_id: str, received_at: dt.datetime
     )
 
 
-def _previous_answer(auction: Auction, supplier: Organization, client_id: str) -> BidOutcome | None:
-    """The first answer to this client_id, if there was one (one query when there was none)."""
-    key = {"auction": auction, "supplier": supplier, "client_id": client_id}
-    bids = Bid.objects.filter(**key).order_by().values_list("pk", Value(True))
-    refusals = BidRefusal.objects.filter(**key).order_by().values_list("pk", Value(False))
-    seen = next(iter(bids.union(refusals)[:1]), None)
-    if seen is None:
-        return None
-    if seen[1]:
-        bid = Bid.objects.get(pk=seen[0])
+# The attempt's transaction holds the auction's row lock from its first statement to its commit,
+# and every bid of a lot waits for it: the lock is held for a fixed, small number of statements
+# (PostgreSQL: lock; one read of the standing and of the client_id's first answer; the bid's INSERT;
+# one statement writing the standing, the log entries and the auction row; COMMIT). The rules run
+# on plain values in between; the news is built after the commit.
+
+
+@dataclass(slots=True)
+class _Supplier:
+    pk: int
+    slug: str
+    name: str
+
+
+@dataclass(slots=True, eq=False)
+class _Line:
+    """An invitation's standing as read under the lock (what the rules and the news read of it)."""
+
+    pk: int
+    supplier_id: int
+    best_amount: Decimal | None
+    best_received_at: dt.datetime | None
+    rank: int | None
+    bids_count: int
+    supplier: _Supplier
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _read_pg(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
+    inv, org = Invitation._meta.db_table, Organization._meta.db_table
+    sql = (
+        "SELECT i.id, i.supplier_id, i.best_amount, i.best_received_at, i.rank, i.bids_count, o.slug::text,"
+        " o.name::text, NULL::bigint, NULL::boolean, NULL::timestamptz, NULL::numeric, NULL::integer, NULL::text,"
+        f" NULL::text FROM {inv} i JOIN {org} o ON o.id = i.supplier_id WHERE i.auction_id = %s"
+    )
+    params: list = [auction.pk]
+    if client_id and supplier is not None:
+        blank = "NULL::bigint, NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::integer, NULL::integer, NULL, NULL"
+        sql += (
+            f" UNION ALL (SELECT {blank}, b.id, TRUE, b.received_at, b.amount, b.rank_after, NULL, NULL"
+            f" FROM {Bid._meta.db_table} b WHERE b.auction_id = %s AND b.supplier_id = %s AND b.client_id = %s"
+            f" UNION ALL SELECT {blank}, r.id, FALSE, r.received_at, NULL, NULL, r.code, r.message"
+            f" FROM {BidRefusal._meta.db_table} r"
+            " WHERE r.auction_id = %s AND r.supplier_id = %s AND r.client_id = %s LIMIT 1)"
+        )
+        params += [auction.pk, supplier.pk, client_id] * 2
+    lines, previous = [], None
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for row in cursor.fetchall():
+            if row[0] is None:
+                previous = row[8:]
+            else:
+                lines.append(_Line(*row[:6], _Supplier(row[1], row[6], row[7])))
+    lines.sort(key=lambda line: line.supplier_id)
+    return lines, previous
+
+
+def _read_orm(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
+    previous = None
+    if client_id and supplier is not None:
+        key = {"auction": auction, "supplier": supplier, "client_id": client_id}
+        bid = Bid.objects.filter(**key).values_list("pk", "received_at", "amount", "rank_after").first()
+        if bid is not None:
+            previous = (bid[0], True, bid[1], bid[2], bid[3], None, None)
+        else:
+            refusal = BidRefusal.objects.filter(**key).values_list("pk", "received_at", "code", "message").first()
+            if refusal is not None:
+                previous = (refusal[0], False, refusal[1], None, None, refusal[2], refusal[3])
+    lines = [
+        _Line(
+            i.pk,
+            i.supplier_id,
+            i.best_amount,
+            i.best_received_at,
+            i.rank,
+            i.bids_count,
+            _Supplier(i.supplier_id, i.supplier.slug, i.supplier.name),
+        )
+        for i in _invitations(auction)
+    ]
+    return lines, previous
+
+
+def _read(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
+    """Under the lock: the invited suppliers' standing lines (by supplier id) and, with a client_id,
+    the first answer to it as ``(pk, accepted, received_at, amount, rank, code, message)``."""
+    return (_read_pg if _postgres() else _read_orm)(auction, supplier, client_id)
+
+
+def _lock_for_bid(auction_id: object) -> Auction | None:
+    """The auction's row, locked: plain SQL (no query to compile while the lot waits)."""
+    pk = Auction._meta.pk.get_prep_value(auction_id)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    found = list(Auction.objects.raw(f"SELECT * FROM {Auction._meta.db_table} WHERE id = %s{lock}", [pk]))
+    return found[0] if found else None
+
+
+def _previous_answer(auction: Auction, client_id: str, previous: tuple) -> BidOutcome:
+    pk, accepted, received_at, amount, rank, code, message = previous
+    if accepted:
         return BidOutcome(
             ok=True,
             client_id=client_id,
-            received_at=bid.received_at,
-            bid_id=bid.pk,
-            amount=bid.amount,
-            rank=bid.rank_after,
+            received_at=received_at,
+            bid_id=pk,
+            amount=amount,
+            rank=rank,
             ends_at=auction.ends_at,
             repeated=True,
         )
-    refusal = BidRefusal.objects.get(pk=seen[0])
-    return _refused(
-        rules.Refusal(refusal.code, refusal.message),
-        client_id=client_id,
-        received_at=refusal.received_at,
-        repeated=True,
-    )
+    return _refused(rules.Refusal(code, message), client_id=client_id, received_at=received_at, repeated=True)
 
 
 def bid_place(
@@ -442,7 +530,7 @@ def bid_place(
     ``BidOutcome`` and a log entry; a repeated ``client_id`` gets the first answer again."""
     cleaned = rules.clean_client_id(client_id)
     with transaction.atomic():
-        auction = Auction.objects.select_for_update().filter(pk=auction_id).first()
+        auction = _lock_for_bid(auction_id)
         if auction is None:
             refusal = rules.Refusal(rules.NOT_FOUND, _("No such auction."))
             return _refused(refusal, client_id=str(client_id or "")[:64], received_at=received_at)
@@ -450,19 +538,19 @@ def bid_place(
         if cleaned is None:
             refusal = rules.Refusal(rules.INVALID_CLIENT_ID, _("client_id must be text of at most 64 characters."))
             return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id="")
-        if cleaned and supplier is not None:
-            previous = _previous_answer(auction, supplier, cleaned)
-            if previous is not None:
-                return previous
+        lines, previous = _read(auction, supplier, cleaned)
+        if previous is not None:
+            return _previous_answer(auction, cleaned, previous)
         if auction.state == AuctionState.SCHEDULED and auction.starts_at <= received_at < auction.ends_at:
             _open(auction, _now(), Actor.system())  # the clock is late: the receipt decides
-        return _judge_and_record(auction, actor, amount, received_at, cleaned)
+        return _judge_and_record(auction, lines, actor, amount, received_at, cleaned)
 
 
-def _judge_and_record(auction, actor: Actor, amount: object, received_at: dt.datetime, client_id: str) -> BidOutcome:
-    invitations = _invitations(auction)
+def _judge_and_record(
+    auction, lines: list[_Line], actor: Actor, amount: object, received_at: dt.datetime, client_id: str
+) -> BidOutcome:
     supplier = actor.organization
-    mine = next((i for i in invitations if supplier is not None and i.supplier_id == supplier.pk), None)
+    mine = next((i for i in lines if supplier is not None and i.supplier_id == supplier.pk), None)
     if mine is None or not actor.can(Perm.WORK):
         refusal = rules.Refusal(rules.NOT_INVITED, _("Your organization is not invited to this auction."))
         return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id=client_id)
@@ -476,13 +564,13 @@ def _judge_and_record(auction, actor: Actor, amount: object, received_at: dt.dat
             refusal = rules.amount_refusal(auction, mine, value)
     if refusal is not None:
         return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id=client_id)
-    return _accept(auction, invitations, mine, value, actor, received_at, client_id)
+    return _accept(auction, lines, mine, value, actor, received_at, client_id)
 
 
 def _refuse(auction, actor: Actor, refusal: rules.Refusal, *, amount, received_at, client_id: str) -> BidOutcome:
     supplier = actor.organization
-    log.append(
-        auction=auction,
+    entry = log.link(
+        auction,
         kind=LogKind.REFUSED,
         data={
             "supplier": supplier.slug if supplier else None,
@@ -494,26 +582,27 @@ def _refuse(auction, actor: Actor, refusal: rules.Refusal, *, amount, received_a
             "by": _who(actor),
         },
     )
+    remembered = None
     if client_id and supplier is not None:
-        BidRefusal.objects.create(
-            auction=auction,
-            supplier=supplier,
+        remembered = BidRefusal(
+            auction_id=auction.pk,
+            supplier_id=supplier.pk,
             client_id=client_id,
             code=refusal.code,
             message=refusal.message,
             received_at=received_at,
         )
+    _write(auction, entries=[entry], refusal=remembered)
     return _refused(refusal, client_id=client_id, received_at=received_at)
 
 
-def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_at, client_id: str) -> BidOutcome:
+def _accept(auction, lines: list[_Line], mine: _Line, value: Decimal, actor: Actor, received_at, client_id: str):
     now = _now()
     rank_before, leader_before = mine.rank, auction.leader_id
     mine.best_amount, mine.best_received_at = value, received_at
     mine.bids_count += 1
-    rules.rerank(invitations)
-    _save_standing(auction, mine, rank_before)
-    leader = min((i for i in invitations if i.rank is not None), key=lambda i: i.rank)
+    moved = rules.rerank(lines)
+    leader = min((i for i in lines if i.rank is not None), key=lambda i: i.rank)
     auction.best_price, auction.leader_id = leader.best_amount, leader.supplier_id
     auction.bids_count += 1
     extension = rules.soft_close(
@@ -522,23 +611,25 @@ def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_a
     if extension is not None:
         auction.ends_at += dt.timedelta(seconds=extension.seconds)
         auction.extensions += 1
-    bid = Bid.objects.create(
-        auction=auction,
-        supplier_id=mine.supplier_id,
-        amount=value,
-        received_at=received_at,
-        client_id=client_id,
-        placed_by=actor.user,
-        api_key=actor.api_key,
-        rank_after=mine.rank,
-        created_at=now,
+    bid = _insert_bid(auction, mine, value, actor, received_at, client_id, now)
+    best = log.plain(mine.best_amount)
+    tied = any(
+        log.plain(i.best_amount) == best and i.rank is not None and i.rank < mine.rank
+        for i in lines
+        if i.supplier_id != mine.supplier_id
     )
-    tied = news.tied_behind(standings(invitations), mine.supplier_id)
-    _log_bid(auction, bid, mine, actor, tied, extension, now)
-    _bump(auction, now, "best_price", "leader", "bids_count", "ends_at", "extensions")
+    entries = [_bid_entry(auction, bid, mine, actor, tied, now)]
+    if extension is not None:
+        data = {"ends_at": auction.ends_at, "reason": extension.reason(), **extension.data()}
+        entries.append(log.link(auction, kind=LogKind.EXTENDED, at=now, data=data))
+    auction.version += 1
+    auction.updated_at = now
+    _write(auction, entries=entries, lines=[mine, *(i for i in moved if i is not mine)], changed=True)
     extra = {"reason": extension.reason(), "reason_data": extension.data()} if extension else None
     bid_item = news.bid_data(bid, name=mine.supplier.name, slug=mine.supplier.slug, tied=tied)
-    _announce(auction, "extended" if extension else "update", invitations=invitations, bid=bid_item, extra=extra)
+    kind = "extended" if extension else "update"
+    # the news is built once committed, outside the lock, from the values written
+    transaction.on_commit(lambda: _publish(news.build(auction, standings(lines), kind, bid=bid_item, extra=extra)))
     return BidOutcome(
         ok=True,
         client_id=client_id,
@@ -551,29 +642,37 @@ def _accept(auction, invitations, mine, value: Decimal, actor: Actor, received_a
     )
 
 
-def _save_standing(auction: Auction, mine: Invitation, rank_before: int | None) -> None:
-    """One statement whatever the number of bidders: the bidder's line, and the block of ranks it
-    overtook moving down by one (a lower bid only moves its bidder up; the others keep their order)."""
-    overtaken = Q(auction=auction, rank__gte=mine.rank) & ~Q(pk=mine.pk)
-    if rank_before is not None:
-        overtaken &= Q(rank__lt=rank_before)
-    rows = Q(pk=mine.pk) | overtaken if rank_before != mine.rank else Q(pk=mine.pk)
-
-    def own(name: str, value, default):
-        field = Invitation._meta.get_field(name)
-        return Case(When(pk=mine.pk, then=Value(value, output_field=field)), default=default, output_field=field)
-
-    Invitation.objects.filter(rows).update(
-        rank=own("rank", mine.rank, F("rank") + 1),
-        best_amount=own("best_amount", mine.best_amount, F("best_amount")),
-        best_received_at=own("best_received_at", mine.best_received_at, F("best_received_at")),
-        bids_count=own("bids_count", mine.bids_count, F("bids_count")),
+def _insert_bid(auction, mine: _Line, value: Decimal, actor: Actor, received_at, client_id: str, now) -> Bid:
+    bid = Bid(
+        auction_id=auction.pk,
+        supplier_id=mine.supplier_id,
+        amount=value,
+        received_at=received_at,
+        client_id=client_id,
+        placed_by_id=actor.user.pk if actor.user else None,
+        api_key_id=actor.api_key.pk if actor.api_key else None,
+        rank_after=mine.rank,
+        created_at=now,
     )
+    if not _postgres():
+        bid.save(force_insert=True)
+        return bid
+    columns = ("auction_id", "supplier_id", "amount", "received_at", "client_id", "placed_by_id", "api_key_id")
+    columns += ("rank_after", "created_at")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Bid._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+            " RETURNING id",
+            [getattr(bid, name) for name in columns],
+        )
+        bid.pk = cursor.fetchone()[0]
+    bid._state.adding, bid._state.db = False, connection.alias
+    return bid
 
 
-def _log_bid(auction, bid: Bid, mine: Invitation, actor: Actor, tied: bool, extension, now) -> None:
-    log.append(
-        auction=auction,
+def _bid_entry(auction, bid: Bid, mine: _Line, actor: Actor, tied: bool, now):
+    return log.link(
+        auction,
         kind=LogKind.BID,
         at=now,
         data={
@@ -588,13 +687,64 @@ def _log_bid(auction, bid: Bid, mine: Invitation, actor: Actor, tied: bool, exte
             "by": _who(actor),
         },
     )
-    if extension is not None:
-        log.append(
-            auction=auction,
-            kind=LogKind.EXTENDED,
-            at=now,
-            data={"ends_at": auction.ends_at, "reason": extension.reason(), **extension.data()},
+
+
+# What an accepted bid changes on the auction row (with the chain's head, which every attempt moves).
+_BID_FIELDS = ("best_price", "leader_id", "bids_count", "ends_at", "extensions", "version", "updated_at")
+_LINE_FIELDS = ("rank", "best_amount", "best_received_at", "bids_count")
+
+
+def _write(auction, *, entries: list, lines: Iterable[_Line] = (), changed: bool = False, refusal=None) -> None:
+    """Everything an attempt writes besides the bid: the standing ``lines`` that moved, the log
+    ``entries``, the remembered ``refusal`` and the auction row (the chain's head; with ``changed``
+    also the bid's fields). One statement on PostgreSQL."""
+    fields = (*(_BID_FIELDS if changed else ()), "log_seq", "log_hash")
+    if not _postgres():
+        LogEntry.objects.bulk_create(entries)
+        if refusal is not None:
+            refusal.save(force_insert=True)
+        for line in lines:
+            Invitation.objects.filter(pk=line.pk).update(**{name: getattr(line, name) for name in _LINE_FIELDS})
+        Auction.objects.filter(pk=auction.pk).update(**{name: getattr(auction, name) for name in fields})
+        return
+    ctes, params = [], []
+    rows = ", ".join(["(%s, %s, %s, %s, %s::jsonb, %s, %s)"] * len(entries))
+    ctes.append(
+        f"log AS (INSERT INTO {LogEntry._meta.db_table} (auction_id, seq, at, kind, data, prev_hash, hash)"
+        f" VALUES {rows})"
+    )
+    for e in entries:
+        params += [e.auction_id, e.seq, e.at, e.kind, json.dumps(e.data), e.prev_hash, e.hash]
+    lines = list(lines)
+    if lines:
+        rows = ", ".join(
+            ["(%s::bigint, %s::integer, %s::numeric, %s::timestamptz, %s::integer)"]
+            + ["(%s, %s, %s, %s, %s)"] * (len(lines) - 1)
         )
+        ctes.append(
+            f"standing AS (UPDATE {Invitation._meta.db_table} AS i SET rank = v.rank, best_amount = v.best_amount,"
+            " best_received_at = v.best_received_at, bids_count = v.bids_count"
+            f" FROM (VALUES {rows}) AS v(id, rank, best_amount, best_received_at, bids_count) WHERE i.id = v.id)"
+        )
+        for line in lines:
+            params += [line.pk, *(getattr(line, name) for name in _LINE_FIELDS)]
+    if refusal is not None:
+        ctes.append(
+            f"refusal AS (INSERT INTO {BidRefusal._meta.db_table}"
+            " (auction_id, supplier_id, client_id, code, message, received_at) VALUES (%s, %s, %s, %s, %s, %s))"
+        )
+        params += [
+            refusal.auction_id,
+            refusal.supplier_id,
+            refusal.client_id,
+            refusal.code,
+            refusal.message,
+            refusal.received_at,
+        ]
+    sets = ", ".join(f"{name} = %s" for name in fields)
+    params += [*(getattr(auction, name) for name in fields), auction.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(ctes)} UPDATE {Auction._meta.db_table} SET {sets} WHERE id = %s", params)
 
 
 # -- the buyer's controls --------------------------------------------------------------------------
