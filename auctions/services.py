@@ -24,6 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from marketplace.actors import Actor
 from marketplace.models import Organization, Perm
 from marketplace.notifications import notify
@@ -85,6 +86,22 @@ def _publish(news_item: dict) -> None:
     from . import broadcast
 
     broadcast.publish(news_item)
+
+
+def _event(auction: Auction, kind: str, invitations: Iterable[Invitation] | None = None, **data: Any) -> None:
+    """Publish the business event ``auction_<kind>`` (webhooks follow it) once the transaction commits."""
+    invitations = _invitations(auction) if invitations is None else invitations
+    events.publish(
+        f"auction_{kind}",
+        auction_id=auction.pk,
+        buyer_id=auction.buyer_id,
+        supplier_ids=[i.supplier_id for i in invitations],
+        title=auction.title,
+        currency=auction.currency,
+        starts_at=log.iso(auction.starts_at),
+        ends_at=log.iso(auction.ends_at),
+        **data,
+    )
 
 
 def _announce(auction: Auction, kind: str, *, invitations=None, bid=None, extra=None) -> dict:
@@ -332,6 +349,7 @@ def auction_schedule(*, auction: Auction, actor: Actor) -> Auction:
         notify(organization=invitation.supplier, kind="auction_invited", params=params, url=auction_url(auction))
     Invitation.objects.bulk_update(invitations, ["invited_at"])
     _announce(auction, "state", invitations=invitations)
+    _event(auction, "invited", invitations)
     return auction
 
 
@@ -684,6 +702,7 @@ def _open(auction: Auction, now: dt.datetime, actor: Actor) -> None:
     _bump(auction, now, "state", "opened_at")
     _log_state(auction, AuctionState.SCHEDULED, actor, now)
     _announce(auction, "state")
+    _event(auction, "started")
 
 
 def _close(auction: Auction, now: dt.datetime) -> None:
@@ -708,6 +727,7 @@ def _close(auction: Auction, now: dt.datetime) -> None:
         url=auction_url(auction),
     )
     _announce(auction, "closed", invitations=invitations)
+    _event(auction, "closed", invitations)
 
 
 def _due(queryset, limit: int = 100) -> list[int]:
@@ -859,6 +879,15 @@ def auction_award(*, auction: Auction, actor: Actor, supplier: Organization | No
     )
     _tell_result(auction, winner, order)
     _announce(auction, "state")
+    # the winner and the amount are the buyer's and the winner's business, not the other bidders'
+    _event(
+        auction,
+        "awarded",
+        [winner],
+        supplier=winner.supplier.slug,
+        amount=log.plain(winner.best_amount),
+        order=order.number,
+    )
     return order
 
 
