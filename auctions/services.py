@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from marketplace import events
 from marketplace.actors import Actor
-from marketplace.models import Organization, Perm
+from marketplace.models import Organization, OverridePurpose, Perm
 from marketplace.notifications import notify
 from marketplace.selectors import active_suppliers
+from marketplace.services import partnership_check_blocked
 from marketplace.statemachine import TransitionNotAllowed
 
 from . import log, news, rules
@@ -236,6 +237,13 @@ def _check_suppliers(buyer: Organization, suppliers: Iterable[Organization]) -> 
     return suppliers
 
 
+def _check_blocked(buyer: Organization, suppliers: list[Organization], actor: Actor, reason: str) -> None:
+    """A supplier blocked by its rating is invited only with a reason, recorded as an override."""
+    partnership_check_blocked(
+        buyer=buyer, suppliers=suppliers, purpose=OverridePurpose.AUCTION, reason=reason, user=actor.person
+    )
+
+
 def _set_suppliers(auction: Auction, suppliers: list[Organization]) -> None:
     keep = {s.pk for s in suppliers}
     auction.invitations.exclude(supplier_id__in=keep).delete()
@@ -250,9 +258,12 @@ def _save_terms(auction: Auction) -> None:
 
 
 @transaction.atomic
-def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=None, **terms: Any) -> Auction:
-    """A draft auction of the actor's buyer with ``suppliers`` invited (active partners only).
-    ``terms`` are the fields of ``TERMS``; every one is checked, each refusal names its field."""
+def auction_create(
+    *, actor: Actor, suppliers: Iterable[Organization] = (), rfq=None, override_reason: str = "", **terms: Any
+) -> Auction:
+    """A draft auction of the actor's buyer with ``suppliers`` invited (active partners only; one
+    blocked by its rating needs ``override_reason``, recorded). ``terms`` are the fields of
+    ``TERMS``; every one is checked, each refusal names its field."""
     buyer = actor.organization
     if buyer is None or not buyer.is_buyer or not actor.can(Perm.PROCURE):
         raise PermissionDenied(_("Only a buyer's procurement staff may set up auctions."))
@@ -260,6 +271,7 @@ def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=
     _set_terms(auction, terms)
     suppliers = _check_suppliers(buyer, suppliers)
     _save_terms(auction)
+    _check_blocked(buyer, suppliers, actor, override_reason)
     _set_suppliers(auction, suppliers)
     log.append(
         auction=auction,
@@ -271,9 +283,15 @@ def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=
 
 @transaction.atomic
 def auction_update(
-    *, auction: Auction, actor: Actor, suppliers: Iterable[Organization] | None = None, **terms: Any
+    *,
+    auction: Auction,
+    actor: Actor,
+    suppliers: Iterable[Organization] | None = None,
+    override_reason: str = "",
+    **terms: Any,
 ) -> Auction:
-    """Change a draft's terms or invited suppliers (after scheduling nothing changes but the clock)."""
+    """Change a draft's terms or invited suppliers (after scheduling nothing changes but the clock).
+    A newly invited supplier blocked by its rating needs ``override_reason``."""
     auction = _lock(auction.pk)
     _require_procure(auction, actor)
     if auction.state != AuctionState.DRAFT:
@@ -287,6 +305,8 @@ def auction_update(
     auction.updated_at = _now()
     _save_terms(auction)
     if checked is not None:
+        have = set(auction.invitations.values_list("supplier_id", flat=True))
+        _check_blocked(auction.buyer, [s for s in checked if s.pk not in have], actor, override_reason)
         _set_suppliers(auction, checked)
     return auction
 
