@@ -260,6 +260,12 @@ class AuctionCreateSerializer(StrictSerializerMixin, serializers.Serializer):
         min_value=1,
         help_text="A request's id: its suppliers are invited, its best quote is the start price.",
     )
+    override_reason = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        help_text="Why a supplier blocked by its rating is invited anyway (recorded); needed only then.",
+    )
     draft = serializers.BooleanField(
         default=False, help_text="Keep it a draft (nobody is invited yet); by default it is scheduled at once."
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import override_reason_field, show_bands
 from marketplace.models import Organization
 
 from .models import SoftCloseTrigger, StepKind, Visibility
@@ -72,6 +73,7 @@ class AuctionForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Your active partners."),
     )
+    override_reason = override_reason_field()
     schedule = forms.BooleanField(
         label=_("Schedule it now"),
         required=False,
@@ -102,9 +104,10 @@ class AuctionForm(forms.Form):
         "visibility",
     )
 
-    def __init__(self, *args, suppliers, products, from_rfq: bool = False, **kwargs):
+    def __init__(self, *args, suppliers, products, from_rfq: bool = False, buyer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["suppliers"].queryset = suppliers
+        show_bands(self.fields["suppliers"], buyer)
         self.fields["product"].queryset = products
         if from_rfq:
             # The request's suppliers are invited (those still active partners).
@@ -125,7 +128,7 @@ class AuctionForm(forms.Form):
                 "soft_close_top_n",
             ),
         ),
-        (_("Suppliers"), ("visibility", "suppliers", "schedule")),
+        (_("Suppliers"), ("visibility", "suppliers", "override_reason", "schedule")),
     )
 
     def fieldsets(self):
@@ -135,6 +138,8 @@ class AuctionForm(forms.Form):
         data = self.cleaned_data
         terms = {name: data[name] for name in self.TERMS if name in data}
         terms["currency"] = (terms.get("currency") or "").upper()
+        if data.get("override_reason"):
+            terms["override_reason"] = data["override_reason"]
         return terms
 
 

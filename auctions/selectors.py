@@ -3,7 +3,7 @@ live standing is decided in ``auctions.news``; these only fetch."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import DecimalField, ExpressionWrapper, F, QuerySet
 
 from marketplace.models import Organization
 
@@ -75,3 +75,24 @@ def snapshot(*, auction_id: int, audience: str | int) -> dict | None:
         return None
     bids = bid_lines(auction=auction) if audience == news.BUYER else None
     return news.snapshot(auction, standings(auction=auction), audience, bids=bids)
+
+
+def bid_prices_for_rating(*, buyer: Organization) -> QuerySet:
+    """The buyer's finished auctions (closed or awarded) of a catalog product, for the ratings'
+    price criterion: one row per bidder with ``supplier_id``, ``product_id``, ``currency`` and
+    ``price``, the unit price of its best accepted bid (best amount / quantity). No ``spend``: what
+    the buyer spent comes from the award's order."""
+    unit_price = ExpressionWrapper(
+        F("best_amount") / F("auction__quantity"), output_field=DecimalField(max_digits=24, decimal_places=8)
+    )
+    return (
+        Invitation.objects.filter(
+            auction__buyer=buyer,
+            auction__state__in=(AuctionState.CLOSED, AuctionState.AWARDED),
+            auction__product__isnull=False,
+            auction__quantity__gt=0,
+            best_amount__isnull=False,
+        )
+        .order_by("auction_id", "supplier_id")
+        .values("supplier_id", product_id=F("auction__product_id"), currency=F("auction__currency"), price=unit_price)
+    )

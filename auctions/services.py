@@ -24,10 +24,12 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from marketplace.actors import Actor
-from marketplace.models import Organization, Perm
+from marketplace.models import Organization, OverridePurpose, Perm
 from marketplace.notifications import notify
 from marketplace.selectors import active_suppliers
+from marketplace.services import partnership_check_blocked
 from marketplace.statemachine import TransitionNotAllowed
 
 from . import log, news, rules
@@ -85,6 +87,22 @@ def _publish(news_item: dict) -> None:
     from . import broadcast
 
     broadcast.publish(news_item)
+
+
+def _event(auction: Auction, kind: str, invitations: Iterable[Invitation] | None = None, **data: Any) -> None:
+    """Publish the business event ``auction_<kind>`` (webhooks follow it) once the transaction commits."""
+    invitations = _invitations(auction) if invitations is None else invitations
+    events.publish(
+        f"auction_{kind}",
+        auction_id=auction.pk,
+        buyer_id=auction.buyer_id,
+        supplier_ids=[i.supplier_id for i in invitations],
+        title=auction.title,
+        currency=auction.currency,
+        starts_at=log.iso(auction.starts_at),
+        ends_at=log.iso(auction.ends_at),
+        **data,
+    )
 
 
 def _announce(auction: Auction, kind: str, *, invitations=None, bid=None, extra=None) -> dict:
@@ -219,6 +237,13 @@ def _check_suppliers(buyer: Organization, suppliers: Iterable[Organization]) -> 
     return suppliers
 
 
+def _check_blocked(buyer: Organization, suppliers: list[Organization], actor: Actor, reason: str) -> None:
+    """A supplier blocked by its rating is invited only with a reason, recorded as an override."""
+    partnership_check_blocked(
+        buyer=buyer, suppliers=suppliers, purpose=OverridePurpose.AUCTION, reason=reason, user=actor.person
+    )
+
+
 def _set_suppliers(auction: Auction, suppliers: list[Organization]) -> None:
     keep = {s.pk for s in suppliers}
     auction.invitations.exclude(supplier_id__in=keep).delete()
@@ -233,9 +258,12 @@ def _save_terms(auction: Auction) -> None:
 
 
 @transaction.atomic
-def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=None, **terms: Any) -> Auction:
-    """A draft auction of the actor's buyer with ``suppliers`` invited (active partners only).
-    ``terms`` are the fields of ``TERMS``; every one is checked, each refusal names its field."""
+def auction_create(
+    *, actor: Actor, suppliers: Iterable[Organization] = (), rfq=None, override_reason: str = "", **terms: Any
+) -> Auction:
+    """A draft auction of the actor's buyer with ``suppliers`` invited (active partners only; one
+    blocked by its rating needs ``override_reason``, recorded). ``terms`` are the fields of
+    ``TERMS``; every one is checked, each refusal names its field."""
     buyer = actor.organization
     if buyer is None or not buyer.is_buyer or not actor.can(Perm.PROCURE):
         raise PermissionDenied(_("Only a buyer's procurement staff may set up auctions."))
@@ -243,6 +271,7 @@ def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=
     _set_terms(auction, terms)
     suppliers = _check_suppliers(buyer, suppliers)
     _save_terms(auction)
+    _check_blocked(buyer, suppliers, actor, override_reason)
     _set_suppliers(auction, suppliers)
     log.append(
         auction=auction,
@@ -254,9 +283,15 @@ def auction_create(*, actor: Actor, suppliers: Iterable[Organization] = (), rfq=
 
 @transaction.atomic
 def auction_update(
-    *, auction: Auction, actor: Actor, suppliers: Iterable[Organization] | None = None, **terms: Any
+    *,
+    auction: Auction,
+    actor: Actor,
+    suppliers: Iterable[Organization] | None = None,
+    override_reason: str = "",
+    **terms: Any,
 ) -> Auction:
-    """Change a draft's terms or invited suppliers (after scheduling nothing changes but the clock)."""
+    """Change a draft's terms or invited suppliers (after scheduling nothing changes but the clock).
+    A newly invited supplier blocked by its rating needs ``override_reason``."""
     auction = _lock(auction.pk)
     _require_procure(auction, actor)
     if auction.state != AuctionState.DRAFT:
@@ -270,6 +305,8 @@ def auction_update(
     auction.updated_at = _now()
     _save_terms(auction)
     if checked is not None:
+        have = set(auction.invitations.values_list("supplier_id", flat=True))
+        _check_blocked(auction.buyer, [s for s in checked if s.pk not in have], actor, override_reason)
         _set_suppliers(auction, checked)
     return auction
 
@@ -332,6 +369,7 @@ def auction_schedule(*, auction: Auction, actor: Actor) -> Auction:
         notify(organization=invitation.supplier, kind="auction_invited", params=params, url=auction_url(auction))
     Invitation.objects.bulk_update(invitations, ["invited_at"])
     _announce(auction, "state", invitations=invitations)
+    _event(auction, "invited", invitations)
     return auction
 
 
@@ -834,6 +872,7 @@ def _open(auction: Auction, now: dt.datetime, actor: Actor) -> None:
     _bump(auction, now, "state", "opened_at")
     _log_state(auction, AuctionState.SCHEDULED, actor, now)
     _announce(auction, "state")
+    _event(auction, "started")
 
 
 def _close(auction: Auction, now: dt.datetime) -> None:
@@ -858,6 +897,7 @@ def _close(auction: Auction, now: dt.datetime) -> None:
         url=auction_url(auction),
     )
     _announce(auction, "closed", invitations=invitations)
+    _event(auction, "closed", invitations)
 
 
 def _due(queryset, limit: int = 100) -> list[int]:
@@ -1009,6 +1049,15 @@ def auction_award(*, auction: Auction, actor: Actor, supplier: Organization | No
     )
     _tell_result(auction, winner, order)
     _announce(auction, "state")
+    # the winner and the amount are the buyer's and the winner's business, not the other bidders'
+    _event(
+        auction,
+        "awarded",
+        [winner],
+        supplier=winner.supplier.slug,
+        amount=log.plain(winner.best_amount),
+        order=order.number,
+    )
     return order
 
 

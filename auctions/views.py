@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace.forms import show_service_error
+from marketplace.forms import chosen_suppliers, show_service_error
 from marketplace.models import Organization, OrganizationKind, Perm
 from marketplace.selectors import active_suppliers
 from marketplace.tenancy import TenantTableView, fetch, organization_required, require, require_kind
@@ -137,12 +137,17 @@ def _auction_create(request: HttpRequest, *, tz_offset: str) -> HttpResponse:
     from pricing.models import Product
 
     rfq = _rfq_of(request)
+    suppliers = active_suppliers(buyer=request.organization)
+    initial = _initial(rfq)
+    if rfq is None:
+        initial["suppliers"] = chosen_suppliers(request, suppliers, "suppliers")
     form = AuctionForm(
         request.POST or None,
-        initial=_initial(rfq),
-        suppliers=active_suppliers(buyer=request.organization),
+        initial=initial,
+        suppliers=suppliers,
         products=Product.objects.filter(buyer=request.organization).order_by("name"),
         from_rfq=rfq is not None,
+        buyer=request.organization,
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,7 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.forms import CurrencyField
+from marketplace.forms import CurrencyField, show_bands
+from marketplace.forms import override_reason_field as _override_reason
 
 from .documents import ACCEPTED_HINT
 from .models import MAX_LEAD_TIME_DAYS, ComplaintResolution, ProposalKind
@@ -138,32 +139,6 @@ def filled_lines(formset) -> list[dict]:
         for form in formset.forms
         if form.cleaned_data and not form.is_blank()
     ]
-
-
-def _override_reason() -> forms.CharField:
-    return forms.CharField(
-        label=_("Reason to use a supplier blocked by its rating"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Needed only for a blocked supplier; it is recorded."),
-    )
-
-
-def show_bands(field: forms.ModelChoiceField, buyer) -> None:
-    """Each supplier to pick shows its rating band and score (read from the partnership)."""
-    if buyer is None:
-        return
-    from marketplace.selectors import partner_ratings
-
-    ratings = partner_ratings(buyer=buyer)
-
-    def label(supplier) -> str:
-        partnership = ratings.get(supplier.pk)
-        if partnership is None or not partnership.rating_band:
-            return supplier.name
-        return f"{supplier.name} · {partnership.get_rating_band_display()} {partnership.rating_score}"
-
-    field.label_from_instance = label
 
 
 class OrderForm(forms.Form):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from marketplace.forms import perform, show_form_errors
+from marketplace.forms import chosen_suppliers, perform, show_form_errors
 from marketplace.models import OrganizationKind, Perm, acting_permission
 from marketplace.selectors import active_buyers, active_suppliers, is_active_partner
 from marketplace.tenancy import TenantTableView, can_act, fetch, tenant_view
@@ -109,12 +109,6 @@ def _sent_to_suppliers(rfq: RequestForQuotation) -> str:
     return _("The request is sent to %(n)s suppliers.") % {"n": rfq.suppliers.count()}
 
 
-def _chosen(request: HttpRequest, suppliers, name: str) -> list:
-    """Suppliers chosen beforehand by ``?<name>=slug,slug`` (the ratings' top contractors)."""
-    slugs = [s for s in request.GET.get(name, "").split(",") if s]
-    return list(suppliers.filter(slug__in=slugs).values_list("pk", flat=True)) if slugs else []
-
-
 @require_http_methods(["GET", "POST"])
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def rfq_create(request: HttpRequest) -> HttpResponse:
@@ -124,7 +118,7 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
         request.FILES or None,
         suppliers=suppliers,
         buyer=request.organization,
-        initial={"suppliers": _chosen(request, suppliers, "suppliers")},
+        initial={"suppliers": chosen_suppliers(request, suppliers, "suppliers")},
     )
     lines = RfqLineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and lines.is_valid():
@@ -295,7 +289,7 @@ order_list = OrderListView.as_view()
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
 def order_create(request: HttpRequest) -> HttpResponse:
     suppliers = active_suppliers(buyer=request.organization)
-    chosen = _chosen(request, suppliers, "supplier")
+    chosen = chosen_suppliers(request, suppliers, "supplier")
     form = OrderForm(
         request.POST or None,
         request.FILES or None,

@@ -54,6 +54,39 @@ def show_form_errors(request, form) -> None:
         messages.error(request, f"{label}: {text}" if label else text)
 
 
+def override_reason_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Reason to use a supplier blocked by its rating"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Needed only for a blocked supplier; it is recorded."),
+    )
+
+
+def show_bands(field: forms.ModelChoiceField, buyer) -> None:
+    """Each supplier to pick shows its rating band and score (read from the partnership)."""
+    if buyer is None:
+        return
+    from .selectors import partner_ratings
+
+    ratings = partner_ratings(buyer=buyer)
+
+    def label(supplier) -> str:
+        partnership = ratings.get(supplier.pk)
+        if partnership is None or not partnership.rating_band:
+            return supplier.name
+        return f"{supplier.name} · {partnership.get_rating_band_display()} {partnership.rating_score}"
+
+    field.label_from_instance = label
+
+
+def chosen_suppliers(request, suppliers, name: str) -> list:
+    """Ids of ``suppliers`` chosen beforehand by ``?<name>=slug,slug`` (the ratings' top
+    contractors); ``suppliers`` is the queryset the person may pick from (their active partners)."""
+    slugs = [s for s in request.GET.get(name, "").split(",") if s]
+    return list(suppliers.filter(slug__in=slugs).values_list("pk", flat=True)) if slugs else []
+
+
 class CurrencyField(forms.CharField):
     """An ISO 4217 code (``marketplace.money``), upper-cased: « rub » is stored as RUB, «РУБ» refused."""
 

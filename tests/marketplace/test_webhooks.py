@@ -276,3 +276,32 @@ def test_auction_events_reach_the_buyer_and_the_suppliers_named(api, buyer, supp
     register(api, supplier2, server.url, events=["auction.started"])
     events.publish("auction_started", auction_id=7, buyer_id=buyer.pk, supplier_ids=[supplier.pk], title="Rebar")
     assert [json.loads(b)["data"] for _h, b in server.received] == [{"id": 7, "title": "Rebar"}]
+
+
+def test_an_auction_tells_the_invited_of_its_life_and_the_winner_of_the_award(
+    api, buyer, paul, supplier, sam, supplier2, receiver
+):
+    import datetime as dt
+
+    from auctions import services as auctions
+    from tests.auctions import factories as af
+
+    server, stranger = receiver(), receiver()
+    names = ["auction.invited", "auction.started", "auction.closed", "auction.awarded"]
+    register(api, supplier, server.url, events=names)
+    register(api, buyer, server.url, events=["auction.awarded"])
+    register(api, supplier2, stranger.url, events=names)  # a partner that was not invited
+    auction = af.auction(buyer, paul, [supplier], state="live")
+    assert af.bid(auction, supplier, "990000").ok
+    auctions.auction_close_expired(now=auction.ends_at + dt.timedelta(minutes=1))
+    order = auctions.auction_award(auction=auction, actor=af.buyer_actor(paul, buyer))
+
+    got = [json.loads(body) for _h, body in server.received]
+    assert [p["type"] for p in got] == [*names, "auction.awarded"]  # the supplier's four, then the buyer's
+    invited = got[0]["data"]
+    assert invited["id"] == auction.pk and invited["title"] == auction.title and invited["currency"] == "RUB"
+    assert invited["starts_at"].startswith(auction.starts_at.astimezone(dt.UTC).date().isoformat())
+    awarded = got[-1]["data"]
+    assert awarded["supplier"] == "steel-works" and awarded["amount"] == "990000.00"
+    assert awarded["order"] == order.number
+    assert stranger.received == []

@@ -1,5 +1,7 @@
 """Pages and API of the ratings: happy paths, isolation (404), roles (403), bad input refused."""
 
+import re
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -200,3 +202,35 @@ def test_top_contractors_lead_to_a_request_with_them(login, paul, buyer, supplie
     assert page.context["rfq_url"].endswith("?suppliers=steel-works")
     form = login(paul).get(page.context["rfq_url"]).context["form"]
     assert form.initial["suppliers"] == [supplier.pk]
+
+
+def test_a_categorys_top_five_go_to_an_auction_with_them_invited(login, paul, buyer, supplier, supplier2):
+    from auctions.models import Auction
+    from tests.auctions.test_views import _form
+
+    category = factories.CategoryFactory(buyer=buyer, name="Steel")
+    others = [factories.SupplierFactory(slug=f"mill-{n}") for n in range(4)]
+    for other in others:
+        factories.PartnershipFactory(buyer=buyer, supplier=other)
+    for partnership in Partnership.objects.filter(buyer=buyer):
+        partnership.categories.add(category)
+    compute.scores_recompute(buyer=buyer)
+    client = login(paul)
+    page = client.get(reverse("ratings:top") + f"?category={category.pk}&n=5")
+    top = [line.supplier for line in page.context["chosen"]]
+    assert len(top) == 5
+    url = page.context["auction_url"]
+    assert url == reverse("auctions:create") + "?suppliers=" + ",".join(s.slug for s in top)
+    assert 'id="to-auction"' in page.content.decode()
+
+    form = client.get(url + ",olgas-mill,nobody").context["form"]  # strangers are not preselected
+    assert sorted(form.initial["suppliers"]) == sorted(s.pk for s in top)
+    html = str(form["suppliers"])
+    assert all(re.search(rf'value="{s.pk}"[^>]*checked', html) for s in top)
+    assert len(re.findall(r"checked", html)) == 5
+
+    response = client.post(reverse("auctions:create"), _form(top, title="Rebar for block D"))
+    assert response.status_code == 302
+    auction = Auction.objects.get(title="Rebar for block D")
+    assert auction.state == "scheduled"
+    assert set(auction.invitations.values_list("supplier__slug", flat=True)) == {s.slug for s in top}
