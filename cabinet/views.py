@@ -38,6 +38,7 @@ from .forms import (
     is_id,
 )
 from .models import (
+    PRICED_QUOTE_STATES,
     Complaint,
     Document,
     Order,
@@ -142,8 +143,9 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
 
 
 def _comparison(quotes, rfq_lines) -> dict:
-    """Submitted quotes side by side: one column per quote, one row per line, the best price marked."""
-    submitted = [q for q in quotes if q.state in (QuoteState.SUBMITTED, QuoteState.ACCEPTED)]
+    """Priced quotes side by side: one column per quote, one row per line, the best price marked;
+    after an award the quotes not chosen stay, marked, as the record of why the buyer chose."""
+    submitted = [q for q in quotes if q.state in PRICED_QUOTE_STATES]
     prices = {(ql.quote_id, ql.rfq_line_id): ql for q in submitted for ql in q.lines.all()}
     rows = [{"line": line, "cells": [prices.get((q.pk, line.pk)) for q in submitted]} for line in rfq_lines]
     for row in rows:

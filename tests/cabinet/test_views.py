@@ -511,6 +511,30 @@ def test_it_still_shows_the_buyer_how_many_suppliers_quoted(login, alice, buyer,
     assert client.get(reverse("cabinet:rfq_list") + "?sort=own_answer").status_code == 200
 
 
+def test_it_counts_the_quotes_of_an_awarded_request(login, alice, buyer, supplier, supplier2):
+    """Defect 2 of issue 12: an award turned every quote's count into 0."""
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    chosen = f.quote(rfq, supplier, price="90.00")
+    f.quote(rfq, supplier2, price="120.00")
+    services.quote_accept(quote=chosen, actor=acting(buyer))
+    row = next(iter(login(alice).get(reverse("cabinet:rfq_list")).context["table"].rows))
+    assert row.get_cell("answers_count") == 2
+
+
+def test_it_keeps_the_losing_quotes_side_by_side_after_an_award(login, alice, buyer, supplier, supplier2):
+    """Defect 3 of issue 12: after the award only the accepted quote stayed in the comparison."""
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    chosen = f.quote(rfq, supplier, price="90.00")
+    f.quote(rfq, supplier2, price="120.00")
+    services.quote_accept(quote=chosen, actor=acting(buyer))
+    response = login(alice).get(reverse("cabinet:rfq_detail", args=[rfq.pk]))
+    compared = {q.supplier: q.state for q in response.context["compared"]}
+    assert compared == {supplier: QuoteState.ACCEPTED, supplier2: QuoteState.NOT_CHOSEN}
+    html = response.content.decode()
+    assert 'data-quote-state="not_chosen">Bolt House' in html and str(QuoteState.NOT_CHOSEN.label) in html
+    assert "RUB\xa0120.00" in html and "Order from this quote" not in html
+
+
 def _one_line_order(supplier, **fields) -> dict:
     """The order form's data for one line (SKU A, one piece at 1)."""
     lines = {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0", "lines-0-sku": "A", "lines-0-quantity": "1"}
