@@ -158,7 +158,8 @@ def _upload_for(request: HttpRequest, pk: int, permission: Perm | None = Perm.WO
 @tenant_view()
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    labels = {name: str(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
+    # The labels are marked with gettext_noop where they are defined: translate them for this reader.
+    labels = {name: _(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
     remap = RemapForm(
         initial={
             "encoding": item.encoding if item.encoding in dict(RemapForm.base_fields["encoding"].choices) else "",
@@ -178,7 +179,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "moves": transitions.allowed_targets(item, request.actor),
             "remap": remap,
             "labels": labels,
-            "columns": importers.CANONICAL_FIELDS,
+            "columns": [labels[name] for name in importers.CANONICAL_FIELDS],
             "errors_more": max(0, item.error_count - len(item.errors)),
             "warnings_more": max(0, item.warning_count - len(item.warnings)),
         },
