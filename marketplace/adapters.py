@@ -9,12 +9,20 @@ from .tenancy import SESSION_KEY
 INVITATION_SESSION_KEY = "invitation_token"
 
 
+def _same_address(first: str, second: str) -> bool:
+    return bool(first) and first.strip().lower() == (second or "").strip().lower()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def save_user(self, request, user, form, commit=True):
         """A sign-up that started from a buyer's invitation lands in its new supplier organization."""
         user = super().save_user(request, user, form, commit=commit)
         token = request.session.pop(INVITATION_SESSION_KEY, None) if commit else None
         invitation = invitation_by_token(token) if token else None
+        if invitation is not None and invitation.is_pending and _same_address(invitation.email, user.email):
+            # The link reached this person at the invited address: that proves the address, so the
+            # sign-up does not ask to verify it again (allauth's documented "stash" for this case).
+            self.stash_verified_email(request, user.email)
         if invitation is not None:
             try:
                 supplier = invitation_accept(invitation=invitation, user=user)
