@@ -70,3 +70,24 @@ def test_it_fits_a_phone_screen(new_page, buyer, alice, supplier):
     phone.get_by_role("link", name="Suppliers", exact=True).click()
     phone.wait_for_url(re.compile(r"/partners/"))
     assert "Steel Works" in phone.locator("table").inner_text()
+
+
+def test_it_wraps_a_new_api_key_in_its_box_and_copies_it(new_page, buyer, alice):
+    """Defect 8 of issue 12: the new key ran out of its box, and there was no Copy button."""
+    phone = new_page(viewport={"width": 390, "height": 844})
+    phone.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    phone.goto("/accounts/login/")
+    phone.fill("input[name=login]", "alice@acme.test")
+    phone.fill("input[name=password]", PASSWORD)
+    phone.locator("main form button[type=submit]").click()
+    phone.wait_for_url(re.compile(r"/$"))
+    phone.goto("/organization/")
+    phone.fill("#api-keys input[name=name]", "ERP sync")
+    phone.get_by_role("button", name="Create a key").click()
+    key = phone.locator("#api-key").inner_text().strip()
+    assert key.startswith("mk_")
+    overflow = phone.locator("#api-key").evaluate("box => box.scrollWidth - box.clientWidth")
+    assert overflow <= 0 and phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.locator("#copy-api-key").click()
+    assert phone.evaluate("navigator.clipboard.readText()") == key
+    assert phone.locator("#copy-api-key").inner_text() == "Copied"
