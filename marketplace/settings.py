@@ -262,6 +262,8 @@ LOGGING = {
 PRICE_LIST_INLINE_BYTES = int(os.environ.get("PRICE_LIST_INLINE_BYTES", 5 * 1024 * 1024))
 PRICE_LIST_CHUNK_BYTES = int(os.environ.get("PRICE_LIST_CHUNK_BYTES", 8 * 1024 * 1024))
 PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))
+# A publish that removes more than this share of the previous version's rows asks the supplier to confirm.
+PRICE_LIST_CONFIRM_REMOVED_PERCENT = int(os.environ.get("PRICE_LIST_CONFIRM_REMOVED_PERCENT", 30))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 PRICE_LIST_PROCESSING_TIMEOUT_S = int(os.environ.get("PRICE_LIST_PROCESSING_TIMEOUT_S", 900))

@@ -176,6 +176,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "upload": item,
             "draft": item.draft,
+            "removes_too_much": item.draft is not None and item.draft.removes_too_much(),
             "moves": transitions.allowed_targets(item, request.actor),
             "remap": remap,
             "labels": labels,
@@ -218,6 +219,9 @@ def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_view()
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
+    if item.draft is not None and item.draft.removes_too_much() and not request.POST.get("confirm_removal"):
+        messages.error(request, _("Confirm that the new version may remove these rows, then publish again."))
+        return redirect("pricing:upload_detail", pk=item.pk)
     try:
         price_list = services.price_upload_publish(upload=item, actor=request.actor)
     except ValidationError as error:

@@ -47,6 +47,38 @@ def test_it_labels_the_preview_in_the_readers_language(login, sam):
     assert "61\xa0250,00\xa0₽" in preview and "ЭЛ-ВВГ-3х2,5" in preview
 
 
+def test_it_asks_to_confirm_a_publish_that_removes_most_of_the_list(login, sam, supplier, settings):
+    """Defect 9 of issue 12: a full upload removing 20 of 28 rows was one click from publishing."""
+    settings.PRICE_LIST_CONFIRM_REMOVED_PERCENT = 30
+    publish(supplier, [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(10)])
+    client = login(sam)
+    response = _post_file(
+        client,
+        "list.csv",
+        csv_bytes([("S-1", "Item 1", "pcs", "1.00", 1), ("N-1", "New", "pcs", "2", 1)]),
+        currency="RUB",
+    )
+    item = PriceUpload.objects.latest("pk")
+    page = client.get(response.url).content.decode()
+    assert 'name="confirm_removal"' in page and "Yes, remove 9 of the 10 rows" in page
+    refused = client.post(reverse("pricing:upload_publish", args=[item.pk]))
+    assert refused.url == reverse("pricing:upload_detail", args=[item.pk])
+    assert PriceList.objects.get(status="active").rows == 10
+    client.post(reverse("pricing:upload_publish", args=[item.pk]), {"confirm_removal": "1"})
+    assert PriceList.objects.get(status="active").rows == 2
+
+
+def test_it_publishes_a_small_removal_without_asking(login, sam, supplier, settings):
+    settings.PRICE_LIST_CONFIRM_REMOVED_PERCENT = 30
+    publish(supplier, [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(10)])
+    client = login(sam)
+    rows = [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(8)]
+    response = _post_file(client, "list.csv", csv_bytes(rows), currency="RUB")
+    assert 'name="confirm_removal"' not in client.get(response.url).content.decode()
+    client.post(reverse("pricing:upload_publish", args=[PriceUpload.objects.latest("pk").pk]))
+    assert PriceList.objects.get(status="active").rows == 8
+
+
 def test_it_shows_every_error_of_the_broken_file_and_publishes_nothing(login, sam):
     client = login(sam)
     response = _post_file(
