@@ -315,6 +315,23 @@ def test_it_carries_a_complaint_from_opening_to_resolution(login, buyer, supplie
     assert order.state == "completed"
 
 
+def test_it_tells_the_buyer_it_may_complete_once_the_last_complaint_is_resolved(login, buyer, supplier, alice, sam):
+    """Defect 11 of issue 12: the order stayed "Disputed" with nothing saying Complete was possible."""
+    order = f.order(buyer, supplier, state="delivered")
+    first = services.complaint_open(order=order, reason="Bent", actor=acting(buyer))
+    second = services.complaint_open(order=order, reason="Short", actor=acting(buyer))
+    client = login(alice)
+    response = client.post(reverse("cabinet:complaint_resolve", args=[first.pk]), {"resolution": "rejected"})
+    assert response["Location"] == reverse("cabinet:complaint_detail", args=[first.pk])
+    assert 'id="disputes-settled"' not in client.get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
+    response = client.post(reverse("cabinet:complaint_resolve", args=[second.pk]), {"resolution": "accepted"})
+    assert response["Location"] == reverse("cabinet:order_detail", args=[order.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "you can complete the order now" in page and 'data-move="completed"' in page
+    supplier_page = login(sam).get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
+    assert "waiting for the buyer to complete the order" in supplier_page
+
+
 def test_it_refuses_a_complaint_on_an_order_not_yet_delivered(login, buyer, supplier, alice):
     order = f.order(buyer, supplier, state="shipped")
     response = login(alice).post(reverse("cabinet:complaint_create", args=[order.pk]), {"reason": "late"})
