@@ -1,10 +1,12 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .models import Role
 from .services import invitation_accept, invitation_by_token
-from .tenancy import SESSION_KEY
+from .tenancy import SESSION_KEY, resolve_membership
 
 INVITATION_SESSION_KEY = "invitation_token"
 
@@ -36,3 +38,11 @@ class AccountAdapter(DefaultAccountAdapter):
                     % {"supplier": supplier.name, "buyer": invitation.buyer.name},
                 )
         return user
+
+    def get_login_redirect_url(self, request):
+        """A manager of a buyer lands on the ratings leaderboard, the page made for its job, rather
+        than on procurement's to-do list; everyone else on the home page (or where they were going)."""
+        membership = resolve_membership(request)
+        if membership is not None and membership.role == Role.MANAGER and membership.organization.is_buyer:
+            return reverse("ratings:board")
+        return super().get_login_redirect_url(request)

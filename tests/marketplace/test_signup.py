@@ -118,6 +118,14 @@ def test_it_logs_in_by_email(client, alice):
     assert client.get("/").context["organization"].slug == "acme"
 
 
+def test_it_lands_a_manager_on_the_ratings_leaderboard(client, mary, alice):
+    """Issue 12: a manager landed on procurement's to-do list with buttons it may not press."""
+    response = client.post("/accounts/login/", {"login": "mary@acme.test", "password": PASSWORD})
+    assert response["Location"] == "/ratings/"
+    client.logout()
+    assert client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})["Location"] == "/"
+
+
 def test_it_rate_limits_failed_logins(client, alice, settings):
     from django.core.cache import cache
 
