@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from . import views
 
@@ -20,7 +18,7 @@ partner_patterns = (
 urlpatterns = [
     path("", views.home, name="home"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links.
-    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
+    path("favicon.ico", views.favicon),
     path("accounts/signup/", views.signup),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
