@@ -246,6 +246,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")  # a filter's empty choice reads as a word, not "---------"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 PRICE_LIST_MAX_BYTES = int(os.environ.get("PRICE_LIST_MAX_BYTES", 50 * 1024 * 1024))
