@@ -5,8 +5,9 @@ import datetime as dt
 from django import forms
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
 from marketplace.forms import CurrencyField, show_bands
 from marketplace.forms import override_reason_field as _override_reason
@@ -53,6 +54,14 @@ class IdChoiceField(forms.ModelChoiceField):
         return super().to_python(value)
 
 
+def _accepted_kinds() -> str:
+    return gettext("Accepted: %(kinds)s.") % {"kinds": ACCEPTED_HINT}
+
+
+# Fields are built when the module is imported: a lazy hint is translated for each reader instead.
+accepted_kinds = lazy(_accepted_kinds, str)
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -63,7 +72,7 @@ class MultipleFileField(forms.FileField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("widget", MultipleFileInput())
         kwargs.setdefault("required", False)
-        kwargs.setdefault("help_text", _("Accepted: %(kinds)s.") % {"kinds": ACCEPTED_HINT})
+        kwargs.setdefault("help_text", accepted_kinds())
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

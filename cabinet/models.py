@@ -161,6 +161,11 @@ class QuoteState(models.TextChoices):
     NOT_CHOSEN = "not_chosen", _("Not chosen")
 
 
+# Quotes that carry prices: still open, or decided by an award. They stay on the record after the
+# award, so the buyer keeps why it chose and the request keeps its count of answers.
+PRICED_QUOTE_STATES = (QuoteState.SUBMITTED, QuoteState.ACCEPTED, QuoteState.NOT_CHOSEN)
+
+
 class QuoteQuerySet(TwoSidedQuerySet):
     buyer_field = "rfq__buyer"  # the buyer sees every answer to its requests, a supplier its own
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from marketplace.models import Organization
 
 from .models import (
+    PRICED_QUOTE_STATES,
     Comment,
     Complaint,
     ComplaintState,
@@ -56,7 +57,7 @@ def rfq_list(*, organization: Organization, filters=None) -> QuerySet[RequestFor
     queryset = RequestForQuotation.objects.visible_to(organization)
     if organization.is_buyer:
         queryset = queryset.annotate(
-            answers_count=Count("quotes", distinct=True, filter=Q(quotes__state=QuoteState.SUBMITTED)),
+            answers_count=Count("quotes", distinct=True, filter=Q(quotes__state__in=PRICED_QUOTE_STATES)),
             suppliers_count=Count("suppliers", distinct=True),
         )
     else:

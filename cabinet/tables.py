@@ -1,8 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.money import format_money
-from marketplace.tables import TenantTable
+from marketplace.tables import MoneyColumn, TenantTable
 
 from .models import Complaint, Order, QuoteState, RequestForQuotation
 
@@ -24,21 +23,6 @@ class PartnerColumn(tables.Column):
 
     def value(self, record, table):
         return self.render(record, table)
-
-
-class MoneyColumn(tables.Column):
-    """An amount in the row's currency, for the reader's language; exported as the plain number."""
-
-    def __init__(self, *args, currency_accessor: str = "currency", **kwargs):
-        kwargs.setdefault("attrs", {"td": {"class": "number"}})
-        super().__init__(*args, **kwargs)
-        self.currency_accessor = tables.A(currency_accessor)
-
-    def render(self, value, record):
-        return format_money(value, self.currency_accessor.resolve(record))
-
-    def value(self, value):
-        return value
 
 
 class OrderTable(TenantTable):

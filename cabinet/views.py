@@ -39,18 +39,20 @@ from .forms import (
     is_id,
 )
 from .models import (
+    PRICED_QUOTE_STATES,
     Complaint,
     Document,
     Order,
     OrderChannel,
     OrderLine,
+    OrderState,
     Proposal,
     Quote,
     QuoteState,
     RequestForQuotation,
 )
 from .tables import ComplaintTable, OrderTable, RfqTable
-from .transitions import BUYER, allowed_moves
+from .transitions import BUYER, allowed_moves, complaints_resolved
 
 SUPPLIER = OrganizationKind.SUPPLIER
 
@@ -137,8 +139,9 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
 
 
 def _comparison(quotes, rfq_lines) -> dict:
-    """Submitted quotes side by side: one column per quote, one row per line, the best price marked."""
-    submitted = [q for q in quotes if q.state in (QuoteState.SUBMITTED, QuoteState.ACCEPTED)]
+    """Priced quotes side by side: one column per quote, one row per line, the best price marked;
+    after an award the quotes not chosen stay, marked, as the record of why the buyer chose."""
+    submitted = [q for q in quotes if q.state in PRICED_QUOTE_STATES]
     prices = {(ql.quote_id, ql.rfq_line_id): ql for q in submitted for ql in q.lines.all()}
     rows = [{"line": line, "cells": [prices.get((q.pk, line.pk)) for q in submitted]} for line in rfq_lines]
     for row in rows:
@@ -352,8 +355,14 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "comment_form": CommentForm(),
             "document_form": DocumentForm(),
             "is_order_buyer": side == BUYER,
+            "disputes_settled": _disputes_settled(order),
         },
     )
+
+
+def _disputes_settled(order: Order) -> bool:
+    """A disputed order whose every complaint is resolved: the buyer may complete it now."""
+    return order.state == OrderState.DISPUTED and complaints_resolved(order) is None
 
 
 def _moved(order: Order) -> str:
@@ -484,7 +493,16 @@ def complaint_answer(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_resolve(request: HttpRequest, pk: int) -> HttpResponse:
     complaint = _complaint(request, pk, kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
     form = ComplaintResolveForm(request.POST)
-    _submit(request, form, services.complaint_resolve, success=_("The complaint is resolved."), complaint=complaint)
+    resolved = _submit(
+        request, form, services.complaint_resolve, success=_("The complaint is resolved."), complaint=complaint
+    )
+    if resolved is not None and _disputes_settled(resolved.order):
+        messages.info(
+            request,
+            _("Every complaint on order %(number)s is resolved: you can complete the order now.")
+            % {"number": resolved.order.number},
+        )
+        return redirect("cabinet:order_detail", pk=resolved.order_id)
     return redirect("cabinet:complaint_detail", pk=complaint.pk)
 
 

@@ -1,7 +1,16 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
+from django_filters.widgets import BooleanWidget
 
 from .models import Category, Partnership, PartnershipStatus
+
+
+class YesNoAnyWidget(BooleanWidget):
+    """A yes/no filter that reads as words: "Any", "Yes", "No" (not Django's "Unknown")."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [("", _("Any")), ("true", _("Yes")), ("false", _("No"))]
 
 
 class PartnershipFilter(django_filters.FilterSet):

@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")  # a filter's empty choice reads as a word, not "---------"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 PRICE_LIST_MAX_BYTES = int(os.environ.get("PRICE_LIST_MAX_BYTES", 50 * 1024 * 1024))
@@ -264,7 +265,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_client_tracebacks": {"()": "marketplace.logs.NoTracebackForClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_client_tracebacks"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
@@ -272,6 +274,8 @@ LOGGING = {
 PRICE_LIST_INLINE_BYTES = int(os.environ.get("PRICE_LIST_INLINE_BYTES", 5 * 1024 * 1024))
 PRICE_LIST_CHUNK_BYTES = int(os.environ.get("PRICE_LIST_CHUNK_BYTES", 8 * 1024 * 1024))
 PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))
+# A publish that removes more than this share of the previous version's rows asks the supplier to confirm.
+PRICE_LIST_CONFIRM_REMOVED_PERCENT = int(os.environ.get("PRICE_LIST_CONFIRM_REMOVED_PERCENT", 30))
 DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 # A run beats every PRICE_LIST_HEARTBEAT_S from a thread of its own (pricing.services.claims.heartbeat).

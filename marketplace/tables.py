@@ -2,6 +2,9 @@ import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
 from .models import Partnership
+from .money import format_money, format_unit_price
+
+NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
 
 
 class TenantTable(tables.Table):
@@ -11,6 +14,29 @@ class TenantTable(tables.Table):
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+
+
+class MoneyColumn(tables.Column):
+    """An amount in the row's currency, for the reader's language; exported as the plain number."""
+
+    formatter = staticmethod(format_money)
+
+    def __init__(self, *args, currency_accessor: str = "currency", **kwargs):
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+        self.currency_accessor = tables.A(currency_accessor)
+
+    def render(self, value, record):
+        return self.formatter(value, self.currency_accessor.resolve(record) or "")
+
+    def value(self, value):
+        return value
+
+
+class UnitPriceColumn(MoneyColumn):
+    """A price per unit: the currency's decimals, up to four where the price list quotes them."""
+
+    formatter = staticmethod(format_unit_price)
 
 
 class PartnershipTable(tables.Table):

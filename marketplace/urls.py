@@ -17,6 +17,8 @@ partner_patterns = (
 
 urlpatterns = [
     path("", views.home, name="home"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", views.favicon),
     path("accounts/signup/", views.signup),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -45,6 +46,13 @@ def home(request: HttpRequest) -> HttpResponse:
     from .dashboard import dashboard_context
 
     return render(request, "marketplace/home.html", dashboard_context(request))
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers and crawlers ask for /favicon.ico whatever the page links (resolved per request, so
+    that the URLconf loads before collectstatic has run)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @login_required

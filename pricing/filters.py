@@ -2,6 +2,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.filters import YesNoAnyWidget
 from marketplace.models import Category, Organization
 from marketplace.selectors import active_suppliers
 
@@ -115,7 +116,7 @@ class SupplierSkuFilter(django_filters.FilterSet):
         field_name="price_list__supplier", queryset=Organization.objects.none(), label=_("Supplier"),
         to_field_name="slug",
     )  # fmt: skip
-    unmapped = django_filters.BooleanFilter(label=_("Only unmapped"), method="only_unmapped")
+    unmapped = django_filters.BooleanFilter(label=_("Only unmapped"), method="only_unmapped", widget=YesNoAnyWidget)
 
     class Meta:
         model = PriceItem

@@ -11,8 +11,8 @@ ENCODINGS = [
     ("", _("Detect")),
     ("utf-8", "UTF-8"),
     ("utf-8-sig", _("UTF-8 with BOM")),
-    ("cp1251", "Windows-1251 (Cyrillic)"),
-    ("cp1252", "Windows-1252 (Western)"),
+    ("cp1251", _("Windows-1251 (Cyrillic)")),
+    ("cp1252", _("Windows-1252 (Western)")),
 ]
 DELIMITERS = [("", _("Detect")), (";", _("Semicolon ;")), (",", _("Comma ,")), ("tab", _("Tab"))]
 NO_SUCH_BUYER = _("No such buyer among your active partners: “%(value)s”.")

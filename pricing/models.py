@@ -169,6 +169,12 @@ class PriceList(models.Model):
     def changed(self) -> int:
         return self.added + self.removed + self.price_up + self.price_down
 
+    def removes_too_much(self) -> bool:
+        """Whether publishing this draft drops more than ``PRICE_LIST_CONFIRM_REMOVED_PERCENT`` of the
+        previous version's rows: likely a partial file sent as a full one, so the supplier confirms."""
+        previous_rows = self.previous.rows if self.previous_id else 0
+        return bool(previous_rows) and self.removed * 100 > settings.PRICE_LIST_CONFIRM_REMOVED_PERCENT * previous_rows
+
 
 class PriceItem(models.Model):
     """One row of a version: a SKU at a minimum quantity (several rows of a SKU are its quantity breaks)."""

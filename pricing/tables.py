@@ -2,6 +2,8 @@ import django_tables2 as tables
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.tables import UnitPriceColumn
+
 from .models import PriceChange, PriceItem, PriceList, Product
 
 NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
@@ -175,7 +177,7 @@ class SupplierSkuTable(tables.Table):
     sku = tables.Column(verbose_name=_("Supplier SKU"))
     item_name = tables.Column(verbose_name=_("Name"))
     item_unit = tables.Column(verbose_name=_("Unit"))
-    from_price = tables.Column(verbose_name=_("From price"), attrs=NUMBER)
+    from_price = UnitPriceColumn(verbose_name=_("From price"), currency_accessor="item_currency")
     item_currency = tables.Column(verbose_name=_("Currency"))
     product_sku = tables.Column(verbose_name=_("Your product"), default="—")
     source = tables.Column(verbose_name=_("Matched"), default="")

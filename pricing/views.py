@@ -158,7 +158,8 @@ def _upload_for(request: HttpRequest, pk: int, permission: Perm | None = Perm.WO
 @tenant_view()
 def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
-    labels = {name: str(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
+    # The labels are marked with gettext_noop where they are defined: translate them for this reader.
+    labels = {name: _(importers.FIELD_LABELS.get(name, name)) for name in importers.CANONICAL_FIELDS}
     remap = RemapForm(
         initial={
             "encoding": item.encoding if item.encoding in dict(RemapForm.base_fields["encoding"].choices) else "",
@@ -175,10 +176,11 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "upload": item,
             "draft": item.draft,
+            "removes_too_much": item.draft is not None and item.draft.removes_too_much(),
             "moves": transitions.allowed_targets(item, request.actor),
             "remap": remap,
             "labels": labels,
-            "columns": importers.CANONICAL_FIELDS,
+            "columns": [labels[name] for name in importers.CANONICAL_FIELDS],
             "errors_more": max(0, item.error_count - len(item.errors)),
             "warnings_more": max(0, item.warning_count - len(item.warnings)),
         },
@@ -217,6 +219,9 @@ def upload_errors(request: HttpRequest, pk: int) -> HttpResponse:
 @tenant_view()
 def upload_publish(request: HttpRequest, pk: int) -> HttpResponse:
     item = _upload_for(request, pk)
+    if item.draft is not None and item.draft.removes_too_much() and not request.POST.get("confirm_removal"):
+        messages.error(request, _("Confirm that the new version may remove these rows, then publish again."))
+        return redirect("pricing:upload_detail", pk=item.pk)
     try:
         price_list = services.price_upload_publish(upload=item, actor=request.actor)
     except ValidationError as error:

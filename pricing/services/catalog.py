@@ -90,7 +90,8 @@ def product_update(*, product: Product, name: str, unit: str = "", category: Cat
 
 def mappings_auto(*, buyer: Organization, supplier: Organization, price_list: PriceList) -> int:
     """Map the list's unmapped SKUs onto the buyer's products: the same SKU first; then, for
-    products that have no SKU of this supplier yet, the same normalized name."""
+    products that have no SKU of this supplier in this list, the same normalized name (a SKU the
+    supplier has since renamed does not keep its product out of the comparison)."""
     now = timezone.now()
     with connection.cursor() as cursor:
         cursor.execute(
@@ -103,7 +104,10 @@ def mappings_auto(*, buyer: Organization, supplier: Organization, price_list: Pr
             [buyer.pk, supplier.pk, now, buyer.pk, price_list.pk, buyer.pk, supplier.pk],
         )
         by_sku = cursor.rowcount or 0
-    mapped_products = SkuMapping.objects.filter(buyer=buyer, supplier=supplier).values("product_id")
+    listed = PriceItem.objects.filter(price_list=price_list).values("sku")
+    mapped_products = SkuMapping.objects.filter(buyer=buyer, supplier=supplier, supplier_sku__in=listed).values(
+        "product_id"
+    )
     wanted = dict(
         Product.objects.filter(buyer=buyer)
         .exclude(pk__in=mapped_products)

@@ -315,6 +315,23 @@ def test_it_carries_a_complaint_from_opening_to_resolution(login, buyer, supplie
     assert order.state == "completed"
 
 
+def test_it_tells_the_buyer_it_may_complete_once_the_last_complaint_is_resolved(login, buyer, supplier, alice, sam):
+    """Defect 11 of issue 12: the order stayed "Disputed" with nothing saying Complete was possible."""
+    order = f.order(buyer, supplier, state="delivered")
+    first = services.complaint_open(order=order, reason="Bent", actor=acting(buyer))
+    second = services.complaint_open(order=order, reason="Short", actor=acting(buyer))
+    client = login(alice)
+    response = client.post(reverse("cabinet:complaint_resolve", args=[first.pk]), {"resolution": "rejected"})
+    assert response["Location"] == reverse("cabinet:complaint_detail", args=[first.pk])
+    assert 'id="disputes-settled"' not in client.get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
+    response = client.post(reverse("cabinet:complaint_resolve", args=[second.pk]), {"resolution": "accepted"})
+    assert response["Location"] == reverse("cabinet:order_detail", args=[order.pk])
+    page = client.get(response["Location"]).content.decode()
+    assert "you can complete the order now" in page and 'data-move="completed"' in page
+    supplier_page = login(sam).get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
+    assert "waiting for the buyer to complete the order" in supplier_page
+
+
 def test_it_refuses_a_complaint_on_an_order_not_yet_delivered(login, buyer, supplier, alice):
     order = f.order(buyer, supplier, state="shipped")
     response = login(alice).post(reverse("cabinet:complaint_create", args=[order.pk]), {"reason": "late"})
@@ -509,6 +526,30 @@ def test_it_still_shows_the_buyer_how_many_suppliers_quoted(login, alice, buyer,
     assert (row.get_cell("suppliers_count"), row.get_cell("answers_count")) == (2, 1)
     assert "own_answer" not in [column.name for column in table.columns]
     assert client.get(reverse("cabinet:rfq_list") + "?sort=own_answer").status_code == 200
+
+
+def test_it_counts_the_quotes_of_an_awarded_request(login, alice, buyer, supplier, supplier2):
+    """Defect 2 of issue 12: an award turned every quote's count into 0."""
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    chosen = f.quote(rfq, supplier, price="90.00")
+    f.quote(rfq, supplier2, price="120.00")
+    services.quote_accept(quote=chosen, actor=acting(buyer))
+    row = next(iter(login(alice).get(reverse("cabinet:rfq_list")).context["table"].rows))
+    assert row.get_cell("answers_count") == 2
+
+
+def test_it_keeps_the_losing_quotes_side_by_side_after_an_award(login, alice, buyer, supplier, supplier2):
+    """Defect 3 of issue 12: after the award only the accepted quote stayed in the comparison."""
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    chosen = f.quote(rfq, supplier, price="90.00")
+    f.quote(rfq, supplier2, price="120.00")
+    services.quote_accept(quote=chosen, actor=acting(buyer))
+    response = login(alice).get(reverse("cabinet:rfq_detail", args=[rfq.pk]))
+    compared = {q.supplier: q.state for q in response.context["compared"]}
+    assert compared == {supplier: QuoteState.ACCEPTED, supplier2: QuoteState.NOT_CHOSEN}
+    html = response.content.decode()
+    assert 'data-quote-state="not_chosen">Bolt House' in html and str(QuoteState.NOT_CHOSEN.label) in html
+    assert "RUB\xa0120.00" in html and "Order from this quote" not in html
 
 
 def _one_line_order(supplier, **fields) -> dict:

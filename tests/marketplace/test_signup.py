@@ -34,15 +34,30 @@ def test_it_signs_up_an_invited_supplier_end_to_end(client, buyer, alice):
     partnership = Partnership.objects.get(buyer=buyer, supplier=supplier)
     assert partnership.status == "active" and list(partnership.categories.all()) == [steel]
     assert Invitation.objects.get().accepted_at is not None
-    assert not EmailAddress.objects.get(email="boss@thep.test").verified
-    assert client.get("/").status_code == 200 and "_auth_user_id" not in client.session
-
-    link = confirmation_link(mail.outbox[-1])
-    client.post(link)
+    # Defect 7 of issue 12: the emailed link proved the address; no second verification is asked.
     assert EmailAddress.objects.get(email="boss@thep.test").verified
+    assert not any("confirm-email" in message.body for message in mail.outbox)
     home = client.get("/")
     assert home.context["organization"] == supplier
     assert client.get("/buyers/").context["table"].rows[0].record.buyer == buyer
+
+
+def test_it_still_verifies_another_address_than_the_invited_one(client, buyer, alice):
+    _invitation, token = services.invitation_create(
+        buyer=buyer, email="boss@thep.test", supplier_name="Thép Việt", actor=acting(alice)
+    )
+    client.get(f"/invitations/{token}/")
+    response = client.post(
+        "/accounts/signup/", {"email": "someone@else.test", "password1": PASSWORD, "password2": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert [(a.email, a.verified) for a in EmailAddress.objects.filter(user__email="someone@else.test")] == [
+        ("someone@else.test", False)
+    ]
+    assert "_auth_user_id" not in client.session
+    link = confirmation_link(mail.outbox[-1])
+    client.post(link)
+    assert EmailAddress.objects.get(email="someone@else.test").verified
 
 
 def test_it_refuses_a_used_or_unknown_invitation(client, buyer, alice):
@@ -101,6 +116,14 @@ def test_it_logs_in_by_email(client, alice):
     response = client.post("/accounts/login/", {"login": "ALICE@acme.test", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/").context["organization"].slug == "acme"
+
+
+def test_it_lands_a_manager_on_the_ratings_leaderboard(client, mary, alice):
+    """Issue 12: a manager landed on procurement's to-do list with buttons it may not press."""
+    response = client.post("/accounts/login/", {"login": "mary@acme.test", "password": PASSWORD})
+    assert response["Location"] == "/ratings/"
+    client.logout()
+    assert client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})["Location"] == "/"
 
 
 def test_it_rate_limits_failed_logins(client, alice, settings):

@@ -36,7 +36,15 @@ def test_it_uploads_previews_publishes_and_the_buyer_sees_the_prices(new_page, b
     assert supplier_page.locator("[data-count=rows]").inner_text() == "8"
     assert supplier_page.locator("[data-count=errors]").inner_text() == "0"
     preview = supplier_page.locator("#preview").inner_text()
-    assert "АРМ-12-А500" in preview and "61250.00" in preview and "Цемент М400" in preview
+    assert "АРМ-12-А500" in preview and "61,250.00" in preview and "Цемент М400" in preview
+    # Defect 4 of issue 12: the preview's box clipped its last row («ЭЛ-ВВГ-3х2,5» read «ЭЛ-»).
+    last = supplier_page.locator("#preview tbody tr").last
+    assert "ЭЛ-ВВГ-3х2,5" in last.inner_text()
+    clipped = last.evaluate(
+        "row => { const box = row.closest('.table-scroll, .pricing-scroll');"
+        " return row.getBoundingClientRect().bottom > box.getBoundingClientRect().bottom + 1; }"
+    )
+    assert not clipped
     assert "1 prices up" in supplier_page.locator("main").inner_text()
 
     supplier_page.locator("#publish").click()

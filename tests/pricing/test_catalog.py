@@ -27,6 +27,29 @@ def test_it_maps_by_sku_and_keeps_mappings_across_versions(buyer, supplier, paul
     assert [o.price for o in offers] == [Decimal("1")]
 
 
+def test_it_maps_a_renamed_sku_by_name_though_the_product_has_the_old_one(buyer, supplier):
+    """Defect 10 of issue 12: the old SKU's mapping kept the renamed one out of the comparison."""
+    bolt = product(buyer, sku="MY-BOLT", name="Bolt M8")
+    publish(supplier, [("OLD-8", "Bolt M8", "pcs", "1.00", 1)])
+    assert SkuMapping.objects.get(supplier_sku="OLD-8").product == bolt
+    publish(supplier, [("NEW-8", "Bolt  m8", "pcs", "1.10", 1)])
+    assert (
+        SkuMapping.objects.get(supplier_sku="NEW-8").product,
+        SkuMapping.objects.get(supplier_sku="NEW-8").source,
+    ) == (
+        bolt,
+        "name",
+    )
+    assert [o.sku for o in selectors.offer_list(buyer=buyer, product=bolt)] == ["NEW-8"]
+
+
+def test_it_does_not_map_a_second_sku_by_name_while_the_first_is_listed(buyer, supplier):
+    bolt = product(buyer, sku="MY-BOLT", name="Bolt M8")
+    publish(supplier, [("OLD-8", "Bolt M8", "pcs", "1.00", 1)])
+    publish(supplier, [("OLD-8", "Bolt M8", "pcs", "1.00", 1), ("NEW-8", "Bolt M8", "pcs", "1.10", 1)])
+    assert list(SkuMapping.objects.filter(product=bolt).values_list("supplier_sku", flat=True)) == ["OLD-8"]
+
+
 def test_it_matches_names_regardless_of_case_and_spacing(buyer, supplier):
     publish(supplier, [("Z-1", "АРМАТУРА  12 ММ.", "т", "1", 1)])
     item = product(buyer, sku="P-9", name="арматура 12 мм")

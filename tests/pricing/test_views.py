@@ -24,7 +24,7 @@ def test_it_uploads_previews_and_publishes_a_cp1251_file(login, sam, buyer):
     item = PriceUpload.objects.get()
     assert item.status == UploadStatus.READY
     page = client.get(response.url).content.decode()
-    assert "АРМ-12-А500" in page and "61250.00" in page
+    assert "АРМ-12-А500" in page and "RUB\xa061,250.00" in page
     assert "Publish" in page
     assert not PriceList.objects.published().exists()
     response = client.post(reverse("pricing:upload_publish", args=[item.pk]))
@@ -34,6 +34,49 @@ def test_it_uploads_previews_and_publishes_a_cp1251_file(login, sam, buyer):
     assert price_list.uploaded_by == sam
     page = client.get(response.url).content.decode()
     assert "АРМ-12-А500" in page
+
+
+def test_it_labels_the_preview_in_the_readers_language(login, sam):
+    """Defect 4 of issue 12: the preview's headers were raw field names (``min_qty``) in every language."""
+    client = login(sam)
+    response = _post_file(client, "pricelist_ru_cp1251.csv", (SAMPLES / "pricelist_ru_cp1251.csv").read_bytes())
+    page = client.get(response.url, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    preview = page[page.index('id="preview"') : page.index("</table>", page.index('id="preview"'))]
+    assert "<th>Минимальное количество</th>" in preview and "<th>Артикул</th>" in preview
+    assert "min_qty" not in preview and "valid_from" not in preview
+    assert "61\xa0250,00\xa0₽" in preview and "ЭЛ-ВВГ-3х2,5" in preview
+
+
+def test_it_asks_to_confirm_a_publish_that_removes_most_of_the_list(login, sam, supplier, settings):
+    """Defect 9 of issue 12: a full upload removing 20 of 28 rows was one click from publishing."""
+    settings.PRICE_LIST_CONFIRM_REMOVED_PERCENT = 30
+    publish(supplier, [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(10)])
+    client = login(sam)
+    response = _post_file(
+        client,
+        "list.csv",
+        csv_bytes([("S-1", "Item 1", "pcs", "1.00", 1), ("N-1", "New", "pcs", "2", 1)]),
+        currency="RUB",
+    )
+    item = PriceUpload.objects.latest("pk")
+    page = client.get(response.url).content.decode()
+    assert 'name="confirm_removal"' in page and "Yes, remove 9 of the 10 rows" in page
+    refused = client.post(reverse("pricing:upload_publish", args=[item.pk]))
+    assert refused.url == reverse("pricing:upload_detail", args=[item.pk])
+    assert PriceList.objects.get(status="active").rows == 10
+    client.post(reverse("pricing:upload_publish", args=[item.pk]), {"confirm_removal": "1"})
+    assert PriceList.objects.get(status="active").rows == 2
+
+
+def test_it_publishes_a_small_removal_without_asking(login, sam, supplier, settings):
+    settings.PRICE_LIST_CONFIRM_REMOVED_PERCENT = 30
+    publish(supplier, [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(10)])
+    client = login(sam)
+    rows = [(f"S-{i}", f"Item {i}", "pcs", "1.00", 1) for i in range(8)]
+    response = _post_file(client, "list.csv", csv_bytes(rows), currency="RUB")
+    assert 'name="confirm_removal"' not in client.get(response.url).content.decode()
+    client.post(reverse("pricing:upload_publish", args=[PriceUpload.objects.latest("pk").pk]))
+    assert PriceList.objects.get(status="active").rows == 8
 
 
 def test_it_shows_every_error_of_the_broken_file_and_publishes_nothing(login, sam):
