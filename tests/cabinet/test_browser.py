@@ -58,6 +58,9 @@ def test_it_carries_an_order_from_placed_to_completed_in_two_browsers(new_page, 
     buyer_page.select_option("select[name=resolution]", "compensated")
     buyer_page.fill("input[name=compensation]", "12.50")
     buyer_page.click("#resolve-form button[type=submit]")
+    # The last complaint resolved, the buyer lands on the order, told that it may complete it now.
+    buyer_page.wait_for_selector("#disputes-settled")
+    buyer_page.goto(complaint_url)
     assert buyer_page.inner_text("#complaint-state") == "Resolved"
 
     _move(buyer_page, order, "completed")
