@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -43,9 +45,24 @@ MAX_AMOUNT_CHARS = 40
 BUFFERED = 20  # frames kept for a socket that is still waiting for its snapshot
 
 
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The sockets' own thread pool (``AUCTION_DB_THREADS``, default 12): asyncio's default one has
+    only cores + 4 threads, so a burst of bids queued there for seconds before reaching the lock."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            size = int(getattr(settings, "AUCTION_DB_THREADS", 12))
+            _executor = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="auction-db")
+        return _executor
+
+
 def _db(function):
-    """Database work in the thread pool, not channels' single shared thread: bids from many
-    sockets of one process must not queue behind each other before they reach the row lock."""
+    """Database work in the sockets' thread pool, not channels' single shared thread: bids from
+    many sockets of one process must not queue behind each other before they reach the row lock."""
 
     @functools.wraps(function)
     def run(*args, **kwargs):
@@ -57,7 +74,7 @@ def _db(function):
             if not connection.in_atomic_block and not connection.settings_dict.get("CONN_MAX_AGE"):
                 connection.close()
 
-    return database_sync_to_async(run, thread_sensitive=False)
+    return database_sync_to_async(run, thread_sensitive=False, executor=_pool())
 
 
 class TokenBucket:
