@@ -14,7 +14,9 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from types import SimpleNamespace
@@ -43,9 +45,24 @@ MAX_AMOUNT_CHARS = 40
 BUFFERED = 20  # frames kept for a socket that is still waiting for its snapshot
 
 
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def _pool() -> ThreadPoolExecutor:
+    """The sockets' own thread pool (``AUCTION_DB_THREADS``, default 12): asyncio's default one has
+    only cores + 4 threads, so a burst of bids queued there for seconds before reaching the lock."""
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            size = int(getattr(settings, "AUCTION_DB_THREADS", 12))
+            _executor = ThreadPoolExecutor(max_workers=max(1, size), thread_name_prefix="auction-db")
+        return _executor
+
+
 def _db(function):
-    """Database work in the thread pool, not channels' single shared thread: bids from many
-    sockets of one process must not queue behind each other before they reach the row lock."""
+    """Database work in the sockets' thread pool, not channels' single shared thread: bids from
+    many sockets of one process must not queue behind each other before they reach the row lock."""
 
     @functools.wraps(function)
     def run(*args, **kwargs):
@@ -57,7 +74,7 @@ def _db(function):
             if not connection.in_atomic_block and not connection.settings_dict.get("CONN_MAX_AGE"):
                 connection.close()
 
-    return database_sync_to_async(run, thread_sensitive=False)
+    return database_sync_to_async(run, thread_sensitive=False, executor=_pool())
 
 
 class TokenBucket:
@@ -86,7 +103,8 @@ def resolve_access(scope, auction_id: int) -> Access | None:
     """Who this socket is, and whether it may watch the auction (None: close 4403).
 
     The buyer's people watch their auction's monitor; a supplier's, if the supplier is invited and
-    their role may do a supplier's work. Looked up again on every client frame."""
+    their role may do a supplier's work. Looked up again on every snapshot; a bid re-checks it with
+    ``still_valid`` (one query) and falls back to this when that cannot confirm it."""
     from . import selectors
 
     if scope.get("api_key_presented"):
@@ -120,6 +138,61 @@ def resolve_access(scope, auction_id: int) -> Access | None:
         return None
     presence = {"id": organization.pk, "slug": organization.slug, "name": organization.name}
     return Access(actor=actor, audience=organization.pk, presence=presence)
+
+
+def still_valid(scope, auction_id: int, access: Access) -> bool:
+    """A supplier's ``access`` still holds, in one plain query (no ORM to compile on every bid):
+    its API key is not revoked, or its membership still has the same role (and the organization the
+    same kind) and is still the one ``resolve_membership`` picks (the session's choice, or the
+    person's only membership); its invitation stands and the auction left
+    the draft. True only where ``resolve_access`` would answer the same; False means "look again
+    with ``resolve_access``", which decides (so this only ever takes the cheap path, never a
+    different decision). ``bid_place`` checks the invitation and the role again under the lock."""
+    from marketplace.models import ApiKey, Membership, Organization
+    from marketplace.tenancy import SESSION_KEY
+
+    from .models import Auction, AuctionState, Invitation
+
+    actor, supplier_id = access.actor, access.audience
+    if access.audience == BUYER or actor.organization is None or actor.organization.pk != supplier_id:
+        return False
+    params: list = []
+    if scope.get("api_key_presented"):
+        api_key = scope.get("api_key")
+        if api_key is None or actor.api_key is None or actor.api_key.pk != api_key.pk:
+            return False
+        who = f"EXISTS (SELECT 1 FROM {ApiKey._meta.db_table} k WHERE k.id = %s AND k.revoked_at IS NULL)"
+        params.append(api_key.pk)
+    else:
+        user = scope.get("user")
+        session = scope.get("session") or {}
+        chosen = session.get(SESSION_KEY)
+        if user is None or not user.is_authenticated or not user.is_active or actor.user is None:
+            return False
+        if actor.user.pk != user.pk:
+            return False
+        members = Membership._meta.db_table
+        who = (
+            f"EXISTS (SELECT 1 FROM {members} m JOIN {Organization._meta.db_table} o"
+            " ON o.id = m.organization_id WHERE m.user_id = %s AND m.organization_id = %s AND m.role = %s"
+            " AND o.kind = %s)"
+        )
+        params += [user.pk, supplier_id, str(actor.role), str(actor.organization.kind)]
+        if chosen is None or str(chosen) != str(supplier_id):
+            # Not the session's choice but resolve_membership's fallback, which may move: the same
+            # only while it is the person's one membership.
+            who += f" AND (SELECT COUNT(*) FROM {members} m WHERE m.user_id = %s) = 1"
+            params.append(user.pk)
+    invited = (
+        f"EXISTS (SELECT 1 FROM {Invitation._meta.db_table} i JOIN {Auction._meta.db_table} a"
+        " ON a.id = i.auction_id WHERE i.auction_id = %s AND i.supplier_id = %s AND a.state <> %s"
+        " AND a.buyer_id <> %s)"
+    )
+    params += [auction_id, supplier_id, AuctionState.DRAFT.value, supplier_id]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT ({who}) AND ({invited})", params)
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def load_snapshot(auction_id: int, audience) -> dict | None:
@@ -325,9 +398,12 @@ class AuctionConsumer(AsyncWebsocketConsumer):
     def _place_bid(self, amount: str, client_id: str | None, received_at) -> dict | None:
         from . import services
 
-        access = resolve_access(self.scope, self.auction_id)
-        if access is None or access.audience != self.audience:
-            return None
+        access = self.access
+        if access is None or not still_valid(self.scope, self.auction_id, access):
+            access = resolve_access(self.scope, self.auction_id)
+            if access is None or access.audience != self.audience:
+                return None
+            self.access = access
         outcome = services.bid_place(
             auction_id=self.auction_id,
             actor=access.actor,

@@ -8,12 +8,18 @@
 import os
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from tests import factories
 from tests.factories import PASSWORD
 
 pytest_plugins = ["tests.browser"]
+
+# No persistent connections in tests (settings default to 60 s): a worker thread's idle connection
+# would block dropping the test database. Also for the daphne processes tests start (their env).
+os.environ["CONN_MAX_AGE"] = "0"
+for _alias in connections.settings:
+    connections.settings[_alias]["CONN_MAX_AGE"] = 0
 
 
 @pytest.fixture(autouse=True, scope="session")
