@@ -94,7 +94,13 @@ class Text(Column):
         if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
             self.texts = [unicodedata.normalize("NFC", v) for v in self.texts]
         # a spreadsheet runs a cell starting with one of these as a formula (OWASP's CSV injection)
-        self.formulas = [i for i, v in enumerate(self.texts) if v.startswith(FORMULA_STARTS) and not _number(v)]
+        # such a start is rare in price lists: one scan of the joined text (in C) usually settles it
+        lines = "\n" + joined
+        self.formulas = (
+            [i for i, v in enumerate(self.texts) if v.startswith(FORMULA_STARTS) and not _number(v)]
+            if any("\n" + sign in lines for sign in FORMULA_STARTS)
+            else []
+        )
         self.controls = [i for i, v in enumerate(self.texts) if _CONTROL.search(v)] if _CONTROL.search(joined) else []
         n = len(self.texts)
         self.values = np.empty(n, dtype=object)
