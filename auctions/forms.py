@@ -10,6 +10,7 @@ from marketplace.forms import override_reason_field, show_bands
 from marketplace.models import Organization
 
 from .models import SoftCloseTrigger, StepKind, Visibility
+from .services import TERMS
 
 MOMENT = forms.DateTimeInput(attrs={"type": "datetime-local", "step": 1}, format="%Y-%m-%dT%H:%M:%S")
 MOMENT_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
@@ -81,29 +82,6 @@ class AuctionForm(forms.Form):
         help_text=_("Invitations go out at once; otherwise it stays a draft you can still change."),
     )
 
-    TERMS = (
-        "title",
-        "description",
-        "product",
-        "lot",
-        "quantity",
-        "unit",
-        "currency",
-        "start_price",
-        "reserve_price",
-        "min_step",
-        "min_step_kind",
-        "must_beat_best",
-        "starts_at",
-        "ends_at",
-        "soft_close_window_s",
-        "soft_close_extension_s",
-        "max_extensions",
-        "soft_close_trigger",
-        "soft_close_top_n",
-        "visibility",
-    )
-
     def __init__(self, *args, suppliers, products, from_rfq: bool = False, buyer=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["suppliers"].queryset = suppliers
@@ -136,7 +114,7 @@ class AuctionForm(forms.Form):
 
     def terms(self) -> dict:
         data = self.cleaned_data
-        terms = {name: data[name] for name in self.TERMS if name in data}
+        terms = {name: data[name] for name in TERMS if name in data}
         terms["currency"] = (terms.get("currency") or "").upper()
         if data.get("override_reason"):
             terms["override_reason"] = data["override_reason"]
