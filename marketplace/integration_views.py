@@ -67,31 +67,33 @@ def integrations(request: HttpRequest) -> HttpResponse:
     return _page(request, form, status=400 if form.errors else 200)
 
 
+def _endpoint_action(request: HttpRequest, pk: int, service, done: str) -> HttpResponse:
+    """One of the endpoint's buttons: fetch it (404 for another organization's, then 403 for the
+    role), hand it to ``service`` on behalf of the actor, and go back to the page."""
+    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
+    service(endpoint=endpoint, actor=request.actor)
+    messages.success(request, done)
+    return redirect("integrations")
+
+
 @require_POST
 @tenant_view()
 def webhook_delete(request: HttpRequest, pk: int) -> HttpResponse:
-    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
-    webhooks.webhook_endpoint_delete(endpoint=endpoint, actor=request.actor)
-    messages.success(request, _("Endpoint deleted."))
-    return redirect("integrations")
+    return _endpoint_action(request, pk, webhooks.webhook_endpoint_delete, _("Endpoint deleted."))
 
 
 @require_POST
 @tenant_view()
 def webhook_test(request: HttpRequest, pk: int) -> HttpResponse:
-    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
-    webhooks.webhook_send_test(endpoint=endpoint, actor=request.actor)
-    messages.success(request, _("Test event sent; its result is in the log below."))
-    return redirect("integrations")
+    return _endpoint_action(
+        request, pk, webhooks.webhook_send_test, _("Test event sent; its result is in the log below.")
+    )
 
 
 @require_POST
 @tenant_view()
 def webhook_enable(request: HttpRequest, pk: int) -> HttpResponse:
-    endpoint = fetch(request, _endpoints(request), permission=Perm.MANAGE_KEYS, pk=pk)
-    webhooks.webhook_endpoint_enable(endpoint=endpoint, actor=request.actor)
-    messages.success(request, _("Endpoint switched on again."))
-    return redirect("integrations")
+    return _endpoint_action(request, pk, webhooks.webhook_endpoint_enable, _("Endpoint switched on again."))
 
 
 @require_POST
