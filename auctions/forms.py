@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import override_reason_field, show_bands
+from marketplace.forms import CurrencyField, PickerSelect, PickerSelectMultiple, override_reason_field, show_bands
 from marketplace.models import Organization
 
 from .models import SoftCloseTrigger, StepKind, Visibility
@@ -23,12 +23,13 @@ class AuctionForm(forms.Form):
         label=_("Product from the catalog"),
         queryset=None,
         required=False,
+        widget=PickerSelect,
         help_text=_("Or leave empty and name the lot below."),
     )
     lot = forms.CharField(label=_("Lot"), max_length=300, required=False)
     quantity = forms.DecimalField(label=_("Quantity"), max_digits=14, decimal_places=3, min_value=0, initial=1)
     unit = forms.CharField(label=_("Unit"), max_length=20, initial="lot")
-    currency = forms.CharField(label=_("Currency"), max_length=3, initial="RUB")
+    currency = CurrencyField()
     start_price = forms.DecimalField(
         label=_("Start (ceiling) price"), max_digits=16, decimal_places=2, help_text=_("For the whole lot.")
     )
@@ -71,7 +72,7 @@ class AuctionForm(forms.Form):
     suppliers = forms.ModelMultipleChoiceField(
         label=_("Invited suppliers"),
         queryset=None,
-        widget=forms.CheckboxSelectMultiple,
+        widget=PickerSelectMultiple,
         help_text=_("Your active partners."),
     )
     override_reason = override_reason_field()

@@ -1,6 +1,8 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.tables import MoneyColumn
+
 from .models import Auction
 
 STATE = '<span class="badge auction-{{ record.state }}">{{ record.get_state_display }}</span>'
@@ -11,12 +13,12 @@ class AuctionTable(tables.Table):
 
     title = tables.Column(verbose_name=_("Title"), linkify=("auctions:detail", {"pk": tables.A("pk")}))
     state = tables.TemplateColumn(STATE, verbose_name=_("State"))
-    starts_at = tables.DateTimeColumn(verbose_name=_("Starts"), format="Y-m-d H:i")
-    ends_at = tables.DateTimeColumn(verbose_name=_("Ends"), format="Y-m-d H:i")
+    starts_at = tables.DateTimeColumn(verbose_name=_("Starts"))
+    ends_at = tables.DateTimeColumn(verbose_name=_("Ends"))
     invited = tables.Column(verbose_name=_("Invited"), attrs={"td": {"class": "number"}})
     bids_count = tables.Column(verbose_name=_("Bids"), attrs={"td": {"class": "number"}})
-    start_price = tables.Column(verbose_name=_("Start price"), attrs={"td": {"class": "number"}})
-    best_price = tables.Column(verbose_name=_("Best price"), attrs={"td": {"class": "number"}})
+    start_price = MoneyColumn(verbose_name=_("Start price"))
+    best_price = MoneyColumn(verbose_name=_("Best price"))
     currency = tables.Column(verbose_name=_("Currency"))
 
     class Meta:
@@ -46,10 +48,10 @@ class SupplierAuctionTable(tables.Table):
     title = tables.Column(verbose_name=_("Title"), linkify=("auctions:detail", {"pk": tables.A("pk")}))
     buyer = tables.Column(verbose_name=_("Buyer"), accessor="buyer__name")
     state = tables.TemplateColumn(STATE, verbose_name=_("State"))
-    starts_at = tables.DateTimeColumn(verbose_name=_("Starts"), format="Y-m-d H:i")
-    ends_at = tables.DateTimeColumn(verbose_name=_("Ends"), format="Y-m-d H:i")
+    starts_at = tables.DateTimeColumn(verbose_name=_("Starts"))
+    ends_at = tables.DateTimeColumn(verbose_name=_("Ends"))
     my_rank = tables.Column(verbose_name=_("Your rank"), attrs={"td": {"class": "number"}})
-    my_best = tables.Column(verbose_name=_("Your best bid"), attrs={"td": {"class": "number"}})
+    my_best = MoneyColumn(verbose_name=_("Your best bid"))
     currency = tables.Column(verbose_name=_("Currency"))
 
     class Meta:

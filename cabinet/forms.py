@@ -9,7 +9,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import CurrencyField, show_bands
+from marketplace.forms import CurrencyField, PickerSelect, PickerSelectMultiple, show_bands
 from marketplace.forms import override_reason_field as _override_reason
 
 from .documents import ACCEPTED_HINT
@@ -151,7 +151,7 @@ def filled_lines(formset) -> list[dict]:
 
 
 class OrderForm(forms.Form):
-    supplier = IdChoiceField(queryset=None, label=_("Supplier"))
+    supplier = IdChoiceField(queryset=None, label=_("Supplier"), widget=PickerSelect)
     from_price_list = forms.BooleanField(
         label=_("Price the lines from the supplier's price list"),
         required=False,
@@ -172,7 +172,7 @@ class OrderForm(forms.Form):
 class RfqForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    suppliers = IdsChoiceField(queryset=None, label=_("Suppliers"), widget=forms.CheckboxSelectMultiple)
+    suppliers = IdsChoiceField(queryset=None, label=_("Suppliers"), widget=PickerSelectMultiple)
     deadline = forms.DateTimeField(
         label=_("Answer by"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
     )

@@ -19,6 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from marketplace import events
@@ -646,7 +647,7 @@ def _lock_rfq_for_answer(rfq: RequestForQuotation, supplier: Organization, actor
     if locked.deadline <= timezone.now():
         raise ValidationError(
             _("The deadline of “%(title)s” passed on %(when)s; it takes no more answers.")
-            % {"title": locked.title, "when": timezone.localtime(locked.deadline).strftime("%Y-%m-%d %H:%M")}
+            % {"title": locked.title, "when": date_format(timezone.localtime(locked.deadline), "SHORT_DATETIME_FORMAT")}
         )
     existing = Quote.objects.filter(rfq=locked, supplier=supplier).first()
     if existing is not None and existing.state in (QuoteState.ACCEPTED, QuoteState.NOT_CHOSEN):
@@ -758,7 +759,9 @@ def quote_accept(*, quote: Quote, actor: Actor) -> Order:
     if quote.state != QuoteState.SUBMITTED:
         raise ValidationError(_("Only a submitted quote can be turned into an order."))
     if quote.is_expired:
-        raise ValidationError(_("This quote expired on %(date)s.") % {"date": quote.valid_until.isoformat()})
+        raise ValidationError(
+            _("This quote expired on %(date)s.") % {"date": date_format(quote.valid_until, "SHORT_DATE_FORMAT")}
+        )
     lines = [
         {
             "sku": ql.rfq_line.sku,

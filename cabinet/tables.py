@@ -35,7 +35,7 @@ class OrderTable(TenantTable):
     lines_count = tables.Column(verbose_name=_("Lines"), attrs={"td": {"class": "number"}})
     total = MoneyColumn(verbose_name=_("Total"))
     currency = tables.Column(verbose_name=_("Currency"))
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
+    created_at = tables.DateTimeColumn(verbose_name=_("Created"))
 
     class Meta:
         model = Order
@@ -59,8 +59,8 @@ class RfqTable(TenantTable):
     suppliers_count = tables.Column(verbose_name=_("Suppliers"), attrs={"td": {"class": "number"}})
     answers_count = tables.Column(verbose_name=_("Quotes"), attrs={"td": {"class": "number"}})
     own_answer = tables.Column(verbose_name=_("Your answer"), empty_values=())
-    deadline = tables.DateTimeColumn(verbose_name=_("Answer by"), format="Y-m-d H:i")
-    created_at = tables.DateTimeColumn(verbose_name=_("Created"), format="Y-m-d H:i")
+    deadline = tables.DateTimeColumn(verbose_name=_("Answer by"))
+    created_at = tables.DateTimeColumn(verbose_name=_("Created"))
 
     class Meta:
         model = RequestForQuotation
@@ -102,7 +102,7 @@ class ComplaintTable(TenantTable):
     state = tables.Column(verbose_name=_("State"))
     resolution = tables.Column(verbose_name=_("Resolution"))
     compensation = MoneyColumn(verbose_name=_("Compensation"), currency_accessor="order__currency")
-    created_at = tables.DateTimeColumn(verbose_name=_("Opened"), format="Y-m-d H:i")
+    created_at = tables.DateTimeColumn(verbose_name=_("Opened"))
 
     class Meta:
         model = Complaint

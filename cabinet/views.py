@@ -51,6 +51,7 @@ from .models import (
     QuoteState,
     RequestForQuotation,
 )
+from .progress import order_steps, waiting_for
 from .tables import ComplaintTable, OrderTable, RfqTable
 from .transitions import BUYER, allowed_moves, complaints_resolved
 
@@ -201,6 +202,7 @@ def rfq_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "documents": list(rfq.documents.with_authors()),
         "comment_form": CommentForm(),
         "comment_action": reverse("cabinet:rfq_comment", args=[rfq.pk]) if comment_open else "",
+        "breadcrumbs": [(_("Requests for quotation"), reverse("cabinet:rfq_list")), (rfq.title, None)],
         **side_context,
     }
     return render(request, "cabinet/rfq_detail.html", context)
@@ -356,6 +358,9 @@ def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "document_form": DocumentForm(),
             "is_order_buyer": side == BUYER,
             "disputes_settled": _disputes_settled(order),
+            "steps": order_steps(order),
+            "waiting": waiting_for(order, side),
+            "breadcrumbs": [(_("Orders"), reverse("cabinet:order_list")), (order.number, None)],
         },
     )
 
@@ -474,6 +479,11 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_complaint_buyer": is_buyer,
             "answer_form": answer_form,
             "resolve_form": ComplaintResolveForm() if may_act and is_buyer else None,
+            "breadcrumbs": [
+                (_("Orders"), reverse("cabinet:order_list")),
+                (complaint.order.number, reverse("cabinet:order_detail", args=[complaint.order_id])),
+                (_("Complaint #%(number)s") % {"number": complaint.pk}, None),
+            ],
         },
     )
 

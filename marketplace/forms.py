@@ -4,6 +4,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -87,8 +88,60 @@ def chosen_suppliers(request, suppliers, name: str) -> list:
     return list(suppliers.filter(slug__in=slugs).values_list("pk", flat=True)) if slugs else []
 
 
+NOTHING_FOUND = _("Nothing found")
+
+
+class PickerSelect(forms.Select):
+    """One of many: a plain select (it works without JavaScript) that ``static/js/pickers.js`` turns
+    into a search-as-you-type picker (Tom Select, vendored in ``static/vendor/tom-select``)."""
+
+    def __init__(self, attrs=None, choices=()):
+        super().__init__({"data-picker": "one", "data-nothing-found": NOTHING_FOUND, **(attrs or {})}, choices)
+
+
+class PickerSelectMultiple(forms.SelectMultiple):
+    """Several of many (3 suppliers out of 40): a plain multiple select without JavaScript, a picker
+    with search and removable chips with it."""
+
+    def __init__(self, attrs=None, choices=()):
+        attrs = {"data-picker": "many", "data-nothing-found": NOTHING_FOUND, "size": 8, **(attrs or {})}
+        super().__init__(attrs, choices)
+
+
+USUAL_CURRENCIES = ("RUB", "VND", "USD", "EUR", "CNY")
+
+
+class CurrencySelect(PickerSelect):
+    """The ISO 4217 codes in use (``marketplace.money.currencies``) instead of a free-text box: the
+    usual ones first, each with its name in the reader's language (« USD · доллар США »)."""
+
+    include_blank = False
+
+    def get_context(self, name, value, attrs):
+        self.choices = currency_choices(get_language(), blank=self.include_blank)
+        return super().get_context(name, value, attrs)
+
+
+def currency_choices(language: str | None, *, blank: bool = False) -> list:
+    from babel.numbers import get_currency_name
+
+    from .money import currencies
+
+    locale = (language or "en").replace("-", "_")
+
+    def named(code: str) -> tuple[str, str]:
+        return code, f"{code} · {get_currency_name(code, locale=locale)}"
+
+    usual = [named(code) for code in USUAL_CURRENCIES]
+    others = [named(code) for code in sorted(currencies() - set(USUAL_CURRENCIES))]
+    return [*([("", "—")] if blank else []), (_("Usual"), usual), (_("Other currencies"), others)]
+
+
 class CurrencyField(forms.CharField):
-    """An ISO 4217 code (``marketplace.money``), upper-cased: « rub » is stored as RUB, «РУБ» refused."""
+    """An ISO 4217 code (``marketplace.money``), upper-cased: « rub » is stored as RUB, «РУБ» refused.
+    Chosen from a list of the codes (``CurrencySelect``); what a program posts is still checked."""
+
+    widget = CurrencySelect
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("max_length", 3)
@@ -96,6 +149,10 @@ class CurrencyField(forms.CharField):
         kwargs.setdefault("initial", "RUB")
         kwargs.setdefault("label", _("Currency"))
         super().__init__(*args, **kwargs)
+        self.widget.include_blank = not self.required
+
+    def widget_attrs(self, widget):
+        return {}  # no maxlength/minlength on a select
 
     def clean(self, value):
         value = super().clean(value)

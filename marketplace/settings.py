@@ -181,6 +181,7 @@ LOGIN_URL = "account_login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ru", _("Russian")), ("vi", _("Vietnamese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["marketplace.formats"]  # one date format per language (marketplace/formats/)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -258,7 +259,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-DJANGO_TABLES2_TEMPLATE = "django_tables2/table.html"
+DJANGO_TABLES2_TEMPLATE = "marketplace/_table.html"  # sortable headers show it: arrows, aria-sort
 FILTERS_EMPTY_CHOICE_LABEL = _("Any")  # a filter's empty choice reads as a word, not "---------"
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 

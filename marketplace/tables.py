@@ -44,7 +44,7 @@ class PartnershipTable(tables.Table):
     status = tables.Column(verbose_name=_("Status"))
     categories = tables.ManyToManyColumn(verbose_name=_("Categories"), orderable=False)
     active_since = tables.DateColumn(verbose_name=_("Active since"))
-    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"), format="Y-m-d H:i")
+    updated_at = tables.DateTimeColumn(verbose_name=_("Updated"))
 
     class Meta:
         model = Partnership

@@ -2,7 +2,7 @@
 pagination) that Django's own catalogs leave untranslated in Vietnamese: listed here so that
 ``makemessages`` keeps them in our catalogs. Nothing imports this module."""
 
-from django.utils.translation import gettext_noop, ngettext_lazy
+from django.utils.translation import gettext_noop, ngettext_lazy, pgettext_lazy
 
 STRINGS = [
     gettext_noop("next"),
@@ -70,4 +70,101 @@ STRINGS = [
         "If you choose to trust this browser, you will not be asked for a verification code the next time you sign in."
     ),
     gettext_noop("Trust for %(period)s"),
+    # allauth's account pages (allauth ships no Vietnamese catalog at all)
+    gettext_noop("Your primary email address must be verified."),
+    gettext_noop("Phone"),
+    gettext_noop("You must type the same password each time."),
+    gettext_noop("Password"),
+    gettext_noop("Remember Me"),
+    gettext_noop("Username"),
+    pgettext_lazy("field label", "Login"),
+    gettext_noop("Username, email or phone"),
+    gettext_noop("Username or email"),
+    gettext_noop("Username or phone"),
+    gettext_noop("Email or phone"),
+    gettext_noop("Forgot your password?"),
+    gettext_noop("Email (again)"),
+    gettext_noop("Email address confirmation"),
+    gettext_noop("Email (optional)"),
+    gettext_noop("Username (optional)"),
+    gettext_noop("You must type the same email each time."),
+    gettext_noop("Password (again)"),
+    gettext_noop("Current Password"),
+    gettext_noop("New Password"),
+    gettext_noop("New Password (again)"),
+    gettext_noop("Account Inactive"),
+    gettext_noop("This account is inactive."),
+    gettext_noop("Confirm Access"),
+    gettext_noop("Please reauthenticate to safeguard your account."),
+    gettext_noop("Password Reset"),
+    gettext_noop("Email Addresses"),
+    gettext_noop("The following email addresses are associated with your account:"),
+    gettext_noop("Verified"),
+    gettext_noop("Unverified"),
+    gettext_noop("Primary"),
+    gettext_noop("Make Primary"),
+    gettext_noop("Re-send Verification"),
+    gettext_noop("Add Email Address"),
+    gettext_noop("Add Email"),
+    gettext_noop("Do you really want to remove the selected email address?"),
+    gettext_noop("Change Email"),
+    gettext_noop("Confirm Email Address"),
+    gettext_noop(
+        'Please confirm that <a href="mailto:%(email)s">%(email)s</a> is an email address for user %(user_display)s.'
+    ),
+    gettext_noop("Unable to confirm %(email)s because it is already confirmed by a different account."),
+    gettext_noop(
+        'This email confirmation link expired or is invalid. Please <a href="%(email_url)s">issue a new email confirmation request</a>.'
+    ),
+    gettext_noop("Sign Out"),
+    gettext_noop("You cannot remove your primary email address (%(email)s)."),
+    gettext_noop("Confirmation email sent to %(email)s."),
+    gettext_noop("You have confirmed %(email)s."),
+    gettext_noop("Removed email address %(email)s."),
+    gettext_noop("Successfully signed in as %(name)s."),
+    gettext_noop("You have signed out."),
+    gettext_noop("A sign-in code has been sent to %(recipient)s."),
+    gettext_noop("Password successfully changed."),
+    gettext_noop("Password successfully set."),
+    gettext_noop("A verification code has been sent to %(phone)s."),
+    gettext_noop("You have verified phone number %(phone)s."),
+    gettext_noop("Primary email address set."),
+    gettext_noop("Change Password"),
+    gettext_noop("Forgot Password?"),
+    gettext_noop(
+        "Forgotten your password? Enter your email address below, and we'll send you an email allowing you to reset it."
+    ),
+    gettext_noop("Reset My Password"),
+    gettext_noop("Please contact us if you have any trouble resetting your password."),
+    gettext_noop(
+        "We have sent you an email. If you have not received it please check your spam folder. Otherwise contact us if you do not receive it in a few minutes."
+    ),
+    gettext_noop("Bad Token"),
+    gettext_noop(
+        'The password reset link was invalid, possibly because it has already been used.  Please request a <a href="%(passwd_reset_url)s">new password reset</a>.'
+    ),
+    gettext_noop("Your password is now changed."),
+    gettext_noop("Set Password"),
+    gettext_noop("Enter your password:"),
+    gettext_noop("Sign Up"),
+    gettext_noop("You are already logged in as %(user_display)s."),
+    gettext_noop("Warning:"),
+    gettext_noop(
+        "You currently do not have any email address set up. You should really add an email address so you can receive notifications, reset your password, etc."
+    ),
+    gettext_noop("Verify Your Email Address"),
+    gettext_noop(
+        "We have sent an email to you for verification. Follow the link provided to finalize the signup process. If you do not see the verification email in your main inbox, check your spam folder. Please contact us if you do not receive the verification email within a few minutes."
+    ),
+    gettext_noop(
+        "This part of the site requires us to verify that\nyou are who you claim to be. For this purpose, we require that you\nverify ownership of your email address. "
+    ),
+    gettext_noop(
+        "We have sent an email to you for\nverification. Please click on the link inside that email. If you do not see the verification email in your main inbox, check your spam folder. Otherwise\ncontact us if you do not receive it within a few minutes."
+    ),
+    gettext_noop('<strong>Note:</strong> you can still <a href="%(email_url)s">change your email address</a>.'),
+    gettext_noop("Messages:"),
+    gettext_noop("Menu:"),
+    gettext_noop("Account Connections"),
+    gettext_noop("Sessions"),
 ]

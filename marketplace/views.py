@@ -288,6 +288,7 @@ def partner_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 buyer=request.organization, initial={"categories": partnership.categories.all()}
             ),
             "can_manage": can(request, Perm.MANAGE_PARTNERS),
+            "breadcrumbs": [(_("Suppliers"), reverse("partners:list")), (partnership.supplier.name, None)],
         },
     )
 

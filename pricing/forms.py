@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import CurrencyField
 from marketplace.models import Category, Organization
 from marketplace.money import validate_currency
 from marketplace.selectors import active_buyers
@@ -35,11 +36,8 @@ def no_such_buyer(slug: str) -> str:
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Price list file (CSV or XLSX)"))
-    currency = forms.CharField(
-        label=_("Currency"),
-        max_length=3,
-        required=False,
-        help_text=_("For rows without a currency of their own, e.g. RUB, USD, VND."),
+    currency = CurrencyField(
+        required=False, initial="", help_text=_("For rows without a currency of their own, e.g. RUB, USD, VND.")
     )
     valid_from = forms.DateField(label=_("Valid from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))

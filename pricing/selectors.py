@@ -207,9 +207,10 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
 
     Prices in different currencies are never compared (nothing is converted): an entry price is
     taken per supplier *and currency*, and "best" is the cheapest offer within one currency. The
-    ``best`` cell names the best offer of each currency the product is offered in, the currency
-    most suppliers quote first (ties: by code), e.g. ``99 RUB · Bolt House; 5 USD · Steel Works``.
-    ``best_currency`` / ``best_price`` hold the first of them (for sorting)."""
+    ``best`` cell holds the best offer of each currency the product is offered in, the currency
+    most suppliers quote first (ties: by code), as ``(price, currency, supplier name)``: e.g.
+    ``[(99, "RUB", "Bolt House"), (5, "USD", "Steel Works")]``; a supplier's cell holds its
+    ``(price, currency)`` pairs. ``best_currency`` / ``best_price`` hold the first (for sorting)."""
     pairs = list(
         SkuMapping.objects.filter(buyer=buyer, product__in=products).values_list(
             "supplier_id", "supplier_sku", "product_id"
@@ -253,7 +254,7 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
             by_currency = cells.get(product.pk, {}).get(supplier.pk, {})
             shown = [by_currency[currency] for currency in currencies if currency in by_currency]
             if shown:
-                row[f"s{supplier.pk}"] = " / ".join(f"{item.price.normalize():f} {item.currency}" for item in shown)
+                row[f"s{supplier.pk}"] = [(item.price, item.currency) for item in shown]
         best = []
         for currency in currencies:
             item = min(
@@ -261,11 +262,11 @@ def price_comparison(*, buyer: Organization, products: list[Product]) -> tuple[l
                 key=lambda offer: (offer.price, lists[offer.price_list.supplier_id].supplier.name),
             )
             supplier_name = lists[item.price_list.supplier_id].supplier.name
-            best.append(f"{item.price.normalize():f} {item.currency} · {supplier_name}")
+            best.append((item.price, item.currency, supplier_name))
             if "best_price" not in row:
                 row["best_currency"], row["best_price"] = item.currency, item.price
         if best:
-            row["best"] = "; ".join(best)
+            row["best"] = best
         rows.append(row)
     return suppliers, rows
 

@@ -1,7 +1,11 @@
+import datetime as dt
+
 import django_tables2 as tables
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.money import format_unit_price
 from marketplace.tables import UnitPriceColumn
 
 from .models import PriceChange, PriceItem, PriceList, Product
@@ -16,12 +20,12 @@ class PriceListTable(tables.Table):
     status = tables.Column(verbose_name=_("Status"))
     rows = tables.Column(verbose_name=_("Rows"), attrs=NUMBER)
     currency = tables.Column(verbose_name=_("Currency"))
-    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
-    valid_to = tables.DateColumn(verbose_name=_("Valid to"), format="Y-m-d")
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"))
+    valid_to = tables.DateColumn(verbose_name=_("Valid to"))
     changes = tables.Column(verbose_name=_("Changes"), empty_values=(), orderable=False)
     channel = tables.Column(verbose_name=_("Channel"))
     uploaded_by = tables.Column(verbose_name=_("Uploaded by"), empty_values=())
-    published_at = tables.DateTimeColumn(verbose_name=_("Published"), format="Y-m-d H:i")
+    published_at = tables.DateTimeColumn(verbose_name=_("Published"))
 
     class Meta:
         model = PriceList
@@ -51,10 +55,10 @@ class PriceItemTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     unit = tables.Column(verbose_name=_("Unit"))
     min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
-    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER)
+    price = UnitPriceColumn(verbose_name=_("Price"))
     currency = tables.Column(verbose_name=_("Currency"))
-    valid_from = tables.DateColumn(verbose_name=_("Valid from"), format="Y-m-d")
-    valid_to = tables.DateColumn(verbose_name=_("Valid to"), format="Y-m-d")
+    valid_from = tables.DateColumn(verbose_name=_("Valid from"))
+    valid_to = tables.DateColumn(verbose_name=_("Valid to"))
     lead_time_days = tables.Column(verbose_name=_("Lead time, days"), attrs=NUMBER)
 
     class Meta:
@@ -84,8 +88,8 @@ class PriceChangeTable(tables.Table):
     sku = tables.Column(verbose_name=_("SKU"))
     name = tables.Column(verbose_name=_("Name"))
     min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
-    old_price = tables.Column(verbose_name=_("Old price"), attrs=NUMBER)
-    new_price = tables.Column(verbose_name=_("New price"), attrs=NUMBER)
+    old_price = UnitPriceColumn(verbose_name=_("Old price"), currency_accessor="price_list__currency")
+    new_price = UnitPriceColumn(verbose_name=_("New price"), currency_accessor="price_list__currency")
     percent = tables.Column(verbose_name=_("Change, %"), attrs=NUMBER)
 
     class Meta:
@@ -114,7 +118,7 @@ class OfferTable(tables.Table):
     name = tables.Column(verbose_name=_("Name"))
     unit = tables.Column(verbose_name=_("Unit"))
     min_qty = tables.Column(verbose_name=_("From qty"), attrs=NUMBER)
-    price = tables.Column(verbose_name=_("Price"), attrs=NUMBER, order_by=("currency", "price"))
+    price = UnitPriceColumn(verbose_name=_("Price"), order_by=("currency", "price"))
     currency = tables.Column(verbose_name=_("Currency"))
     valid = tables.Column(verbose_name=_("Valid"), empty_values=(), orderable=False)
     lead_time_days = tables.Column(verbose_name=_("Lead time, days"), attrs=NUMBER)
@@ -144,15 +148,19 @@ class OfferTable(tables.Table):
     def render_min_qty(self, value):
         return value.normalize() if value == value.to_integral() else value
 
-    def render_valid(self, record):
+    @staticmethod
+    def _validity(record, show) -> str:
         start = record.valid_from or record.price_list.valid_from
         end = record.valid_to or record.price_list.valid_to
         if not start and not end:
             return "—"
-        return f"{start or '…'} – {end or '…'}"
+        return " – ".join(show(day) if day else "…" for day in (start, end))
+
+    def render_valid(self, record):
+        return self._validity(record, lambda day: date_format(day, "SHORT_DATE_FORMAT"))
 
     def value_valid(self, record):
-        return self.render_valid(record)
+        return self._validity(record, dt.date.isoformat)
 
     def render_version(self, value):
         return f"v{value}"
@@ -193,13 +201,31 @@ class SupplierSkuTable(tables.Table):
         return f"{value} · {record['product_name']}"
 
 
+class OffersColumn(tables.Column):
+    """A comparison cell: ``(price, currency[, supplier])`` offers, one per currency, each price in the
+    reader's format (``RUB 99.00 · Bolt House``); exported as plain numbers (``99 RUB · Bolt House``)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", "—")
+        kwargs.setdefault("attrs", NUMBER)
+        super().__init__(*args, **kwargs)
+
+    @staticmethod
+    def _join(offers, price) -> str:
+        return "; ".join(" · ".join([price(amount, currency), *rest]) for amount, currency, *rest in offers)
+
+    def render(self, value):
+        return self._join(value, format_unit_price)
+
+    def value(self, value):
+        return self._join(value, lambda amount, currency: f"{amount.normalize():f} {currency}")
+
+
 class ComparisonTable(tables.Table):
     sku = tables.Column(verbose_name=_("SKU"), linkify=("pricing:product_detail", {"pk": tables.A("pk")}))
     name = tables.Column(verbose_name=_("Product"))
     unit = tables.Column(verbose_name=_("Unit"))
-    best = tables.Column(
-        verbose_name=_("Best offer, per currency"), default="—", order_by=("best_currency", "best_price")
-    )
+    best = OffersColumn(verbose_name=_("Best offer, per currency"), order_by=("best_currency", "best_price"))
 
     class Meta:
         order_by_field = "sort"

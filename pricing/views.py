@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import django_tables2 as tables
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -31,6 +30,7 @@ from .forms import MappingForm, ProductForm, RemapForm, UploadForm
 from .models import PriceUpload, UploadStatus
 from .tables import (
     ComparisonTable,
+    OffersColumn,
     OfferTable,
     PriceChangeTable,
     PriceItemTable,
@@ -64,6 +64,10 @@ class PriceListView(TenantTableView):
         return context
 
 
+def _version_name(price_list) -> str:
+    return f"{price_list.supplier.name} · v{price_list.version}"
+
+
 class PriceListItemsView(TenantTableView):
     """One version's rows; the owner supplier and the buyers it is offered to."""
 
@@ -83,7 +87,8 @@ class PriceListItemsView(TenantTableView):
         return f"price-list-v{self.price_list.version}"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "price_list": self.price_list}
+        trail = [(_("Price lists"), reverse("pricing:index")), (_version_name(self.price_list), None)]
+        return {**super().get_context_data(**kwargs), "price_list": self.price_list, "breadcrumbs": trail}
 
 
 class PriceListChangesView(TenantTableView):
@@ -103,7 +108,12 @@ class PriceListChangesView(TenantTableView):
         return f"price-list-v{self.price_list.version}-changes"
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "price_list": self.price_list}
+        trail = [
+            (_("Price lists"), reverse("pricing:index")),
+            (_version_name(self.price_list), reverse("pricing:list_detail", args=[self.price_list.pk])),
+            (_("What changed"), None),
+        ]
+        return {**super().get_context_data(**kwargs), "price_list": self.price_list, "breadcrumbs": trail}
 
 
 # --- uploads (supplier) --------------------------------------------------------------------------
@@ -175,6 +185,7 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "pricing/upload_detail.html",
         {
             "upload": item,
+            "breadcrumbs": [(_("Price lists"), reverse("pricing:index")), (item.filename or _("Upload"), None)],
             "draft": item.draft,
             "removes_too_much": item.draft is not None and item.draft.removes_too_much(),
             "moves": transitions.allowed_targets(item, request.actor),
@@ -351,6 +362,7 @@ class ProductOffersView(TenantTableView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["product"] = self.product
+        context["breadcrumbs"] = [(_("Catalog"), reverse("pricing:catalog")), (self.product.sku, None)]
         context["mappings"] = selectors.mapping_list(buyer=self.request.organization).filter(product=self.product)
         context["can_procure"] = self.request.membership.can(Perm.PROCURE)
         context["form"] = ProductForm(instance=self.product, buyer=self.request.organization)
@@ -465,7 +477,6 @@ class CompareView(TenantTableView):
         suppliers = self._comparison()[0]
         return {
             "extra_columns": [
-                (f"s{supplier.pk}", tables.Column(verbose_name=supplier.name, default="—", orderable=False))
-                for supplier in suppliers
+                (f"s{supplier.pk}", OffersColumn(verbose_name=supplier.name, orderable=False)) for supplier in suppliers
             ]
         }

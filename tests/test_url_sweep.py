@@ -28,18 +28,23 @@ PER_TABLE = 50  # ids tried per table, enough for every row of the sweep's world
 FROM = re.compile(r'\bFROM\s+"?(\w+)"?', re.IGNORECASE)
 
 
-def object_routes():
-    """(route, converters) of every path pattern with a parameter, includes flattened."""
+def routes(skip=SKIP_PREFIXES) -> list[str]:
+    """Every path pattern of the URLconf (includes flattened), but those under ``skip``."""
 
     def walk(patterns, prefix):
         for p in patterns:
             route = prefix + str(p.pattern)
             if isinstance(p, URLResolver):
                 yield from walk(p.url_patterns, route)
-            elif isinstance(p, URLPattern) and PARAM.search(route) and not route.startswith(SKIP_PREFIXES):
+            elif isinstance(p, URLPattern) and not route.startswith(skip):
                 yield route.lstrip("^").rstrip("$")
 
     return sorted(set(walk(get_resolver().url_patterns, "")))
+
+
+def object_routes():
+    """Every path pattern with a parameter (an object's id or slug)."""
+    return [route for route in routes() if PARAM.search(route)]
 
 
 def ids_by_table() -> dict[str, list[int]]:

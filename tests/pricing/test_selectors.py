@@ -102,9 +102,9 @@ def test_it_never_calls_an_offer_best_against_another_currency(buyer, supplier, 
     publish(supplier3, [("A-1", "Арматура 12 мм", "т", "90.00", 1)], currency="RUB")
     item = product(buyer, sku="A-1")
     _suppliers, rows = selectors.price_comparison(buyer=buyer, products=[item])
-    assert rows[0]["best"] == "90 RUB · Cheap Cement; 5 USD · Bolt House"
+    assert rows[0]["best"] == [(Decimal("90"), "RUB", "Cheap Cement"), (Decimal("5"), "USD", "Bolt House")]
     assert (rows[0]["best_currency"], rows[0]["best_price"]) == ("RUB", Decimal("90"))
-    assert rows[0][f"s{supplier2.pk}"] == "5 USD"
+    assert rows[0][f"s{supplier2.pk}"] == [(Decimal("5"), "USD")]
 
 
 def test_it_lists_offers_cheapest_first_within_each_currency(buyer, supplier, supplier2):

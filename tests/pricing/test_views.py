@@ -268,7 +268,7 @@ def test_it_shows_offers_cheapest_first(login, alice, buyer, supplier, supplier2
     publish(supplier, [("A-1", "Арматура 12 мм", "т", "120.00", 1)])
     publish(supplier2, [("ARM12", "Арматура 12 мм", "т", "99.00", 1)])
     page = login(alice).get(reverse("pricing:offers") + "?q=Арматура").content.decode()
-    assert page.index("99.0000") < page.index("120.0000")
+    assert page.index("RUB\u00a099.00") < page.index("RUB\u00a0120.00")
 
 
 def test_it_shows_offers_for_a_product_across_suppliers(login, paul, buyer, supplier, supplier2):
@@ -276,7 +276,7 @@ def test_it_shows_offers_for_a_product_across_suppliers(login, paul, buyer, supp
     publish(supplier2, [("ARM12", "Арматура  12мм", "т", "99.00", 1)])
     item = product(buyer, sku="A-1", name="Арматура 12 мм")
     page = login(paul).get(reverse("pricing:product_detail", args=[item.pk])).content.decode()
-    assert "120.0000" in page and "110.0000" in page
+    assert "RUB\u00a0120.00" in page and "RUB\u00a0110.00" in page
     assert SkuMapping.objects.filter(product=item, supplier=supplier, source="sku").exists()
 
 
@@ -291,7 +291,7 @@ def test_it_maps_a_supplier_sku_by_hand(login, paul, buyer, supplier2):
     mapping = SkuMapping.objects.get(product=item)
     assert mapping.source == "manual"
     page = client.get(reverse("pricing:product_detail", args=[item.pk])).content.decode()
-    assert "5.0000" in page
+    assert "RUB\u00a05.00" in page
     client.post(reverse("pricing:mapping_delete", args=[mapping.pk]))
     assert not SkuMapping.objects.exists()
 
@@ -312,7 +312,7 @@ def test_it_compares_a_category(login, alice, buyer, supplier, supplier2):
     product(buyer, sku="A-1", name="Арматура 12 мм", category=category)
     client = login(alice)
     page = client.get(reverse("pricing:compare") + f"?category={category.pk}").content.decode()
-    assert "Steel Works" in page and "Bolt House" in page and "99 RUB · Bolt House" in page
+    assert "Steel Works" in page and "Bolt House" in page and "RUB\u00a099.00 · Bolt House" in page
     export = client.get(reverse("pricing:compare") + f"?category={category.pk}&_export=csv")
     assert "99 RUB" in export.content.decode()
 
@@ -433,10 +433,11 @@ def test_it_groups_offers_by_currency_cheapest_first_within_each(login, alice, b
     publish(supplier2, [("ARM12", "Арматура 12 мм", "т", "7.00", 1)], currency="USD")
     client = login(alice)
     page = client.get(reverse("pricing:offers") + "?q=Арматура").content.decode()
-    assert page.index("120.0000") < page.index("130.0000") < page.index("7.0000")
+    rub120, rub130, usd7 = "RUB\u00a0120.00", "RUB\u00a0130.00", "$7.00"
+    assert page.index(rub120) < page.index(rub130) < page.index(usd7)
     by_price = client.get(reverse("pricing:offers") + "?q=Арматура&sort=price").content.decode()
-    assert by_price.index("120.0000") < by_price.index("130.0000")  # RUB with RUB, USD with USD
-    assert by_price.index("130.0000") < by_price.index("7.0000")  # currencies by code when sorted by price
+    assert by_price.index(rub120) < by_price.index(rub130)  # RUB with RUB, USD with USD
+    assert by_price.index(rub130) < by_price.index(usd7)  # currencies by code when sorted by price
 
 
 def test_it_compares_a_category_within_each_currency(login, alice, buyer, supplier, supplier2):
@@ -446,7 +447,7 @@ def test_it_compares_a_category_within_each_currency(login, alice, buyer, suppli
     product(buyer, sku="A-1", name="Арматура 12 мм", category=category)
     client = login(alice)
     page = client.get(reverse("pricing:compare") + f"?category={category.pk}").content.decode()
-    assert "120 RUB · Steel Works; 5 USD · Bolt House" in page
+    assert "RUB\u00a0120.00 · Steel Works; $5.00 · Bolt House" in page
     for sort in ("best", "-best"):
         assert client.get(reverse("pricing:compare") + f"?category={category.pk}&sort={sort}").status_code == 200
 
