@@ -31,7 +31,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Waiting:
-    who: str  # "you", "the buyer", "the supplier"
+    who: str  # "the buyer", "the supplier"
     what: str  # the moves that would take the order on, or what blocks them
     is_you: bool
 
@@ -84,10 +84,5 @@ def waiting_for(order: Order, side: str | None) -> Waiting | None:
 
 
 def _waiting(actor_side: str | None, viewer_side: str | None, what: str) -> Waiting:
-    if actor_side == viewer_side:
-        who = _("you")
-    elif actor_side == BUYER:
-        who = _("the buyer")
-    else:
-        who = _("the supplier")
+    who = _("the buyer") if actor_side == BUYER else _("the supplier")
     return Waiting(who=who, what=what, is_you=actor_side == viewer_side)

@@ -89,6 +89,7 @@ def chosen_suppliers(request, suppliers, name: str) -> list:
 
 
 NOTHING_FOUND = _("Nothing found")
+TYPE_TO_SEARCH = _("Type to search…")
 
 
 class PickerSelect(forms.Select):
@@ -104,7 +105,13 @@ class PickerSelectMultiple(forms.SelectMultiple):
     with search and removable chips with it."""
 
     def __init__(self, attrs=None, choices=()):
-        attrs = {"data-picker": "many", "data-nothing-found": NOTHING_FOUND, "size": 8, **(attrs or {})}
+        attrs = {
+            "data-picker": "many",
+            "data-nothing-found": NOTHING_FOUND,
+            "placeholder": TYPE_TO_SEARCH,
+            "size": 8,
+            **(attrs or {}),
+        }
         super().__init__(attrs, choices)
 
 

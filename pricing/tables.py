@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.money import format_unit_price
 from marketplace.tables import UnitPriceColumn
 
-from .models import PriceChange, PriceItem, PriceList, Product
+from .models import MappingSource, PriceChange, PriceItem, PriceList, Product
 
 NUMBER = {"td": {"class": "number"}, "th": {"class": "number"}}
 
@@ -199,6 +199,9 @@ class SupplierSkuTable(tables.Table):
 
     def render_product_sku(self, value, record):
         return f"{value} · {record['product_name']}"
+
+    def render_source(self, value):
+        return MappingSource(value).label if value in MappingSource.values else value
 
 
 class OffersColumn(tables.Column):

@@ -28,6 +28,7 @@ from .filters import (
 )
 from .forms import MappingForm, ProductForm, RemapForm, UploadForm
 from .models import PriceUpload, UploadStatus
+from .services.rows import as_date
 from .tables import (
     ComparisonTable,
     OffersColumn,
@@ -192,6 +193,14 @@ def upload_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "remap": remap,
             "labels": labels,
             "columns": [labels[name] for name in importers.CANONICAL_FIELDS],
+            # Problems name their column by field (``min_qty``): the reader sees its label.
+            "errors": [{**e, "column": labels.get(e.get("column"), e.get("column"))} for e in item.errors or []],
+            "warnings": [{**e, "column": labels.get(e.get("column"), e.get("column"))} for e in item.warnings or []],
+            # Dates are stored as ISO text; shown in the reader's format like every other date.
+            "preview": [
+                {**r, "valid_from": as_date(r.get("valid_from")), "valid_to": as_date(r.get("valid_to"))}
+                for r in item.preview or []
+            ],
             "errors_more": max(0, item.error_count - len(item.errors)),
             "warnings_more": max(0, item.warning_count - len(item.warnings)),
         },

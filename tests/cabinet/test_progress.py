@@ -59,12 +59,15 @@ def test_the_order_page_shows_the_steps_the_waiting_line_and_breadcrumbs(login, 
     order = f.order(buyer, supplier, state=OrderState.CONFIRMED)
     page = login(alice).get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
     assert 'id="order-steps"' in page and 'data-state="confirmed" aria-current="step"' in page
-    assert "Waiting for: <strong>the supplier</strong> — Start work" in page
+    assert "Waiting for <strong>the supplier</strong>: Start work" in page
     crumbs = page.split('class="breadcrumbs"')[1].split("</nav>")[0]
     assert reverse("cabinet:order_list") in crumbs and order.number in crumbs
 
 
-def test_it_translates_the_waiting_line(login, sam, buyer, supplier):
+def test_it_tells_the_side_that_must_act_that_it_is_its_move(login, sam, buyer, supplier):
     order = f.order(buyer, supplier)
-    page = login(sam).get(reverse("cabinet:order_detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="ru").content
-    assert "Waiting for" not in page.decode()
+    client = login(sam)
+    page = client.get(reverse("cabinet:order_detail", args=[order.pk])).content.decode()
+    assert '<p class="waiting you" id="order-waiting"><strong>Your move:</strong> Confirm</p>' in page
+    page = client.get(reverse("cabinet:order_detail", args=[order.pk]), HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    assert "<strong>Ваш ход:</strong> Подтвердить" in page

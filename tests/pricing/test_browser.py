@@ -25,7 +25,7 @@ def test_it_uploads_previews_publishes_and_the_buyer_sees_the_prices(new_page, b
     supplier_page, buyer_page = new_page(), new_page()
     _login(buyer_page, alice.email)
     buyer_page.goto("/pricing/offers/?q=АРМ-12")
-    assert "58000.0000" in buyer_page.locator("table").inner_text()
+    assert "RUB\u00a058,000.00" in buyer_page.locator("table").inner_text()
 
     _login(supplier_page, sam.email)
     supplier_page.goto("/pricing/")
@@ -54,6 +54,6 @@ def test_it_uploads_previews_publishes_and_the_buyer_sees_the_prices(new_page, b
 
     buyer_page.reload()
     offers = buyer_page.locator("table").inner_text()
-    assert "61250.0000" in offers and "58000.0000" not in offers
+    assert "RUB\u00a061,250.00" in offers and "RUB\u00a058,000.00" not in offers
     buyer_page.goto("/pricing/offers/?q=Цемент")
-    assert "412.5000" in buyer_page.locator("table").inner_text()
+    assert "RUB\u00a0412.50" in buyer_page.locator("table").inner_text()

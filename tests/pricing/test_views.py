@@ -292,6 +292,8 @@ def test_it_maps_a_supplier_sku_by_hand(login, paul, buyer, supplier2):
     assert mapping.source == "manual"
     page = client.get(reverse("pricing:product_detail", args=[item.pk])).content.decode()
     assert "RUB\u00a05.00" in page
+    mapping_page = client.get(reverse("pricing:mapping")).content.decode()
+    assert "<td >By hand</td>" in mapping_page and ">manual<" not in mapping_page  # the label, not the code
     client.post(reverse("pricing:mapping_delete", args=[mapping.pk]))
     assert not SkuMapping.objects.exists()
 
