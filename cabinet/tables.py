@@ -26,7 +26,11 @@ class PartnerColumn(tables.Column):
 
 
 class OrderTable(TenantTable):
-    number = tables.Column(verbose_name=_("Number"), linkify=("cabinet:order_detail", {"pk": tables.A("pk")}))
+    number = tables.Column(
+        verbose_name=_("Number"),
+        linkify=("cabinet:order_detail", {"pk": tables.A("pk")}),
+        attrs={"td": {"class": "nowrap"}},  # W-2026-000007 reads as one number
+    )
     partner = PartnerColumn()
     channel = tables.Column(verbose_name=_("Channel"))
     state = tables.TemplateColumn(
