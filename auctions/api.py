@@ -15,17 +15,17 @@ from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.models import Perm
@@ -357,11 +357,12 @@ def _refused(error: services.Refused) -> Response:
 REFUSED = OpenApiResponse(AuctionRefusalSerializer, description="The auction's state does not allow this now.")
 
 
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
     parameters=[
         OpenApiParameter("state", str, enum=AuctionState.values),
-        OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only auctions changed after this time."),
+        *sync.PARAMETERS,
     ],
     responses=AuctionSerializer(many=True),
 )
@@ -380,15 +381,11 @@ def auction_list(request: Request) -> Response:
     state = request.query_params.get("state")
     if state:
         queryset = queryset.filter(state=state)
-    since = request.query_params.get("updated_since")
-    if since:
-        moment = parse_datetime(since)
-        if moment is None:
-            raise serializers.ValidationError({"updated_since": [_("Give an ISO 8601 time with its offset.")]})
-        queryset = queryset.filter(updated_at__gt=moment).order_by("updated_at", "id")
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(AuctionSerializer(page, many=True, context=_context(request)).data)
+    if sync.is_sync(request):
+        return sync.sync_response(
+            request, queryset, stamp="updated_at", serializer_class=AuctionSerializer, context=_context(request)
+        )
+    return page_response(request, queryset, AuctionSerializer, context=_context(request))
 
 
 def _auction_create(request: Request) -> Response:
@@ -430,6 +427,7 @@ def auction_detail(request: Request, pk: int) -> Response:
     return _detail(request, _auction(request, pk))
 
 
+@paged
 @extend_schema(
     methods=["GET"],
     responses=BidSerializer(many=True),
@@ -456,9 +454,7 @@ def auction_bids(request: Request, pk: int) -> Response:
     if request.method == "POST":
         return _bid_place(request, auction, received_at)
     _require_buyer(request, auction)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.bid_list(auction=auction), request)
-    return paginator.get_paginated_response(BidSerializer(page, many=True).data)
+    return page_response(request, selectors.bid_list(auction=auction), BidSerializer)
 
 
 def _bid_place(request: Request, auction: Auction, received_at) -> Response:

@@ -13,9 +13,9 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsOrganizationMember
 from marketplace.api.serializers import CurrencyField, StrictSerializerMixin
 from marketplace.models import Organization, OrganizationKind
@@ -200,6 +200,7 @@ def _refused(error: TransitionNotAllowed) -> Response:
     )
 
 
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
     parameters=[
@@ -230,9 +231,7 @@ def order_list(request: Request) -> Response:
             queryset = queryset.filter(**{name: request.query_params[name]})
     if sync.is_sync(request):
         return sync.sync_response(request, queryset, stamp="updated_at", serializer_class=OrderSerializer)
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+    return page_response(request, queryset, OrderSerializer)
 
 
 def _order_create(request: Request) -> Response:

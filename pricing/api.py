@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
+from marketplace.api.schema import ErrorSerializer
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.selectors import active_buyers
 from marketplace.tenancy import fetch
@@ -116,6 +117,7 @@ def _messages(detail) -> list:
     return [detail]
 
 
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
     responses=PriceListSerializer(many=True),
@@ -126,9 +128,10 @@ def _messages(detail) -> list:
     request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
-        400: inline_serializer(
-            "PriceListErrors",
-            {"errors": serializers.ListField(child=inline_serializer("RowError", {"row": serializers.IntegerField(allow_null=True), "column": serializers.CharField(allow_null=True), "message": serializers.CharField()}))},
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="Rows or fields the importer refused, each named: nothing is stored.",
+            examples=[OpenApiExample("Row errors", {"errors": [{"row": 3, "column": "price", "message": "Enter a number."}]}, response_only=True)],
         ),
     },
 )  # fmt: skip
@@ -143,9 +146,7 @@ def price_lists(request: Request) -> Response:
             lists = lists.filter(status=request.query_params["status"])
         if sync.is_sync(request):  # a version changes once, when it is published
             return sync.sync_response(request, lists, stamp="published_at", serializer_class=PriceListSerializer)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(lists, request)
-        return paginator.get_paginated_response(PriceListSerializer(page, many=True).data)
+        return page_response(request, lists, PriceListSerializer)
     if not organization.is_supplier:
         return Response({"detail": _("Only a supplier organization may do this.")}, status=status.HTTP_403_FORBIDDEN)
     serializer = PriceListUploadSerializer(data=request.data)
@@ -201,16 +202,16 @@ def price_list_detail(request: Request, pk: int) -> Response:
     return Response(PriceListSerializer(_price_list_for(request, pk)).data)
 
 
+@paged
 @extend_schema(responses=PriceItemSerializer(many=True))
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def price_list_items(request: Request, pk: int) -> Response:
     price_list = _price_list_for(request, pk)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.price_item_list(price_list=price_list), request)
-    return paginator.get_paginated_response(PriceItemSerializer(page, many=True).data)
+    return page_response(request, selectors.price_item_list(price_list=price_list), PriceItemSerializer)
 
 
+@paged
 @extend_schema(
     responses=OfferSerializer(many=True),
     parameters=[
@@ -234,6 +235,4 @@ def offers(request: Request) -> Response:
             items = items.filter(min_qty__lte=field.to_internal_value(quantity))
         except serializers.ValidationError:
             return Response({"quantity": [_("Give the quantity as a number.")]}, status=status.HTTP_400_BAD_REQUEST)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.order_offers(items), request)
-    return paginator.get_paginated_response(OfferSerializer(page, many=True).data)
+    return page_response(request, selectors.order_offers(items), OfferSerializer)

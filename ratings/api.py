@@ -12,8 +12,8 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.models import Organization, Perm
 from marketplace.selectors import active_suppliers
@@ -53,6 +53,7 @@ def _require_rate(request: Request) -> None:
         raise PermissionDenied(_("Your role in this organization does not allow this."))
 
 
+@paged
 @extend_schema(
     parameters=[
         OpenApiParameter("category", int, description="A category id of yours."),
@@ -68,9 +69,7 @@ def rating_list(request: Request) -> Response:
     if not request.organization.is_buyer:
         raise Http404  # a supplier learns nothing of any buyer's board
     scores = selectors.leaderboard(buyer=request.organization, filters=request.query_params, request=request)
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(scores, request)
-    return paginator.get_paginated_response(ScoreSerializer(page, many=True).data)
+    return page_response(request, scores, ScoreSerializer)
 
 
 @extend_schema(

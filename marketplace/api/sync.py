@@ -35,6 +35,20 @@ PARAMETERS = [
 ]
 
 
+def changes_schema(results: dict) -> dict:
+    """The schema of ``sync_response``'s answer, around the schema of its ``results`` (an array)."""
+    return {
+        "type": "object",
+        "title": "Changes",
+        "required": ["results", "next", "more"],
+        "properties": {
+            "results": results,
+            "next": {"type": "string", "description": "The cursor to poll with next (the same when nothing changed)."},
+            "more": {"type": "boolean", "description": "A full page: poll again at once with `next`."},
+        },
+    }
+
+
 def _encode(stamp: dt.datetime, pk: int) -> str:
     raw = json.dumps({"t": stamp.isoformat(), "id": pk}, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

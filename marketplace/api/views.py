@@ -1,3 +1,6 @@
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -11,3 +14,11 @@ from .serializers import MeSerializer
 def me(request: Request) -> Response:
     """The organization this key (or session) acts for."""
     return Response(MeSerializer({"organization": request.organization}).data)
+
+
+def not_found(request, exception=None):
+    """The site's 404 handler: under ``/api/`` the API's JSON error (an id that is not a number, a
+    path that does not exist), elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return page_not_found(request, exception)

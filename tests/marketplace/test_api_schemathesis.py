@@ -1,0 +1,83 @@
+"""A bounded schemathesis run over every operation of the published schema (issue 10, item 8).
+
+The app is driven in this process through schemathesis's WSGI transport, with the world of
+``tests/world.py`` (one of every tenant object) and an API key of the buyer, then of a supplier.
+Every answer must be no 5xx, a status the schema documents for the operation, and a body and
+content type the schema describes. Data valid by the schema and data that is not (negative mode)
+are both sent; the run is deterministic (derandomized) and takes a few examples per operation.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.factories import api_key_for
+from tests.world import world  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+EXAMPLES = 6  # per operation and generation mode
+
+
+def _run(operation, mode, headers: dict, failures: list) -> None:
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        phases=["explicit", "generate"],  # no shrinking: every failure is recorded as it comes
+    )
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def probe(case):
+        response = case.call(headers=headers)
+        try:
+            case.validate_response(response, checks=CHECKS, headers=headers)
+        except (AssertionError, FailureGroup) as error:  # every failure is collected, then asserted
+            found = error.exceptions if isinstance(error, FailureGroup) else [error]
+            words = "; ".join(f"{getattr(f, 'title', '')}: {getattr(f, 'message', f)}" for f in found)
+            failures.append(f"[{mode}] {case.method} {case.formatted_path} → {response.status_code}: {words}")
+
+    probe()
+
+
+@pytest.fixture
+def schema(world):  # noqa: F811
+    return schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
+
+
+@pytest.mark.parametrize("side", ["buyer", "supplier"])
+def test_every_operation_answers_as_the_schema_says(schema, world, side, settings):  # noqa: F811
+    settings.SYNC_SETTLE_SECONDS = 0
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"api_key": "100000/min"}}
+    _key, raw = api_key_for(getattr(world, side))
+    headers = {"Authorization": f"Bearer {raw}"}
+    failures: list[str] = []
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 30
+    started = time.monotonic()
+    for operation in operations:
+        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+            _run(operation, mode, headers, failures)
+    assert failures == [], "\n".join(failures[:30])
+    assert time.monotonic() - started < 60
