@@ -141,8 +141,8 @@ class AuctionSerializer(serializers.ModelSerializer):
 class AuctionDetailSerializer(AuctionSerializer):
     standings = serializers.SerializerMethodField(help_text="The buyer's only: every invited supplier's line.")
     suppliers = serializers.SerializerMethodField(help_text="The buyer's only: the invited suppliers' slugs.")
-    awarded_to = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    order = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    awarded_to = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    order = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     server_time = serializers.SerializerMethodField()
     paused_remaining_s = serializers.SerializerMethodField()
 
@@ -159,6 +159,7 @@ class AuctionDetailSerializer(AuctionSerializer):
             "rfq",
             "server_time",
         ]
+        optional_fields = ("award_reason", "rfq", "standings", "suppliers")  # the buyer's only (to_representation)
 
     @extend_schema_field(StandingSerializer(many=True, allow_null=True))
     def get_standings(self, auction) -> list | None:

@@ -24,7 +24,17 @@ from marketplace.statemachine import TransitionNotAllowed
 from marketplace.tenancy import fetch
 
 from . import selectors, services
-from .models import Complaint, Order, OrderChannel, OrderEvent, OrderLine, OrderState
+from .models import (
+    Complaint,
+    Order,
+    OrderChannel,
+    OrderEvent,
+    OrderLine,
+    OrderState,
+    RequestForQuotation,
+    RfqLine,
+    RfqState,
+)
 from .transitions import allowed_moves
 
 # -- output ----------------------------------------------------------------------------------------
@@ -130,6 +140,41 @@ class ComplaintSerializer(serializers.ModelSerializer):
             "answered_at",
             "resolved_at",
         ]
+
+
+class RfqLineSerializer(serializers.ModelSerializer):
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        model = RfqLine
+        fields = ["position", "sku", "name", "unit", "quantity", "wanted_date"]
+
+
+class RfqSerializer(serializers.ModelSerializer):
+    buyer = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = RfqLineSerializer(many=True, read_only=True)
+    suppliers_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The buyer's only: how many suppliers were asked."
+    )
+    answers_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The buyer's only: how many quoted."
+    )
+    own_answer = serializers.CharField(
+        read_only=True, allow_null=True, help_text="A supplier's only: its quote's state, or null before it answers."
+    )
+
+    class Meta:
+        model = RequestForQuotation
+        fields = [
+            "id", "buyer", "title", "description", "currency", "deadline", "state", "lines", "suppliers_count",
+            "answers_count", "own_answer", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def to_representation(self, rfq):
+        body = super().to_representation(rfq)
+        for name in ("suppliers_count", "answers_count", "own_answer"):
+            body[name] = getattr(rfq, name, None)  # annotated for one side only (cabinet.selectors.rfq_list)
+        return body
 
 
 class RefusalSerializer(serializers.Serializer):
@@ -323,3 +368,37 @@ def order_complaints(request: Request, pk: int) -> Response:
     except TransitionNotAllowed as error:
         return _refused(error)
     return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+
+# -- requests for quotation (read-only: they are answered on the site) --------------------------------
+
+
+def _rfqs(organization: Organization):
+    return selectors.rfq_list(organization=organization).prefetch_related("lines")
+
+
+@paged(sync=True)
+@extend_schema(
+    summary="List requests for quotation",
+    parameters=[OpenApiParameter("state", str, enum=RfqState.values), *sync.PARAMETERS],
+    responses=RfqSerializer(many=True),
+)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def rfq_list(request: Request) -> Response:
+    """The buyer's requests, or those sent to the supplier, newest first; with `updated_since` or
+    `cursor`, the change feed (sent, answered, awarded, cancelled) oldest first."""
+    queryset = _rfqs(request.organization)
+    if request.query_params.get("state"):
+        queryset = queryset.filter(state=request.query_params["state"])
+    if sync.is_sync(request):
+        return sync.sync_response(request, queryset, stamp="updated_at", serializer_class=RfqSerializer)
+    return page_response(request, queryset, RfqSerializer)
+
+
+@extend_schema(summary="Read a request for quotation", responses=RfqSerializer)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def rfq_detail(request: Request, pk: int) -> Response:
+    """One request with its lines."""
+    return Response(RfqSerializer(fetch(request, _rfqs(request.organization), pk=pk)).data)

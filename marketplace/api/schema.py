@@ -103,6 +103,17 @@ class AutoSchema(openapi.AutoSchema):
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
 
+    def _map_basic_serializer(self, serializer, direction):
+        """A serializer's ``Meta.optional_fields`` are left out of ``required``: fields only some
+        readers get (e.g. what only the buyer of an auction sees)."""
+        schema = super()._map_basic_serializer(serializer, direction)
+        optional = set(getattr(getattr(serializer, "Meta", None), "optional_fields", ()))
+        if optional and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name not in optional]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
+
     def _error_codes(self) -> list[str]:
         codes = ["400", "401", "403", "429"]  # a NUL in any query string is a 400; every view is keyed
         if "{" in self.path or (self.method == "GET" and self._get_paginator()):  # a ?page= past the end
