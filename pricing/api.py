@@ -117,14 +117,43 @@ def _messages(detail) -> list:
     return [detail]
 
 
+PRICE_LIST = {
+    "id": 42, "supplier": "steel-works", "version": 7, "status": "active", "mode": "full", "currency": "RUB",
+    "valid_from": "2025-03-01", "valid_to": None, "buyer": None, "channel": "api", "uploaded_by": None, "rows": 1250,
+    "changes": {"added": 12, "removed": 3, "price_up": 40, "price_down": 5}, "published_at": "2025-03-01T09:00:00+03:00",
+}  # fmt: skip
+PRICE_ITEM = {
+    "row": 2, "sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t", "price": "61200.0000", "currency": "RUB",
+    "min_qty": "1.000", "valid_from": None, "valid_to": None, "lead_time_days": 3,
+}  # fmt: skip
+
+
 @paged(sync=True)
 @extend_schema(
     methods=["GET"],
+    summary="List price-list versions",
+    description="The versions this organization may see: a supplier its own, a buyer those offered to it; newest "
+    "first. With `updated_since` or `cursor`, the versions published since, oldest first (the change feed).",
+    examples=[OpenApiExample("Versions", PRICE_LIST, response_only=True)],
     responses=PriceListSerializer(many=True),
     parameters=[OpenApiParameter("status", str, description="active | superseded"), *sync.PARAMETERS],
 )
 @extend_schema(
     methods=["POST"],
+    summary="Publish a price list",
+    description="A supplier publishes a new version: a CSV or XLSX `file` (multipart), or JSON `items` with the "
+    "columns of `price-lists/{id}/items/`. Every row is checked first: one bad row publishes nothing and each "
+    "problem is named by row and column. `buyer` offers the version to one buyer only; `mode=partial` changes "
+    "only the rows sent.",
+    examples=[
+        OpenApiExample(
+            "JSON items",
+            {"currency": "RUB", "items": [{"sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t", "price": "61200.00"}]},
+            request_only=True,
+            media_type="application/json",
+        ),
+        OpenApiExample("Published", {"id": 42, "rows": 1, "status": "active"}, response_only=True, status_codes=["201"]),
+    ],
     request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
@@ -195,7 +224,12 @@ def _price_list_for(request: Request, pk: int) -> PriceList:
     return fetch(request, selectors.price_list_list(organization=request.organization), pk=pk)
 
 
-@extend_schema(responses=PriceListSerializer)
+@extend_schema(
+    summary="Read a price-list version",
+    description="One version with its counts of changes against the version before.",
+    responses=PriceListSerializer,
+    examples=[OpenApiExample("Version", PRICE_LIST, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def price_list_detail(request: Request, pk: int) -> Response:
@@ -203,7 +237,12 @@ def price_list_detail(request: Request, pk: int) -> Response:
 
 
 @paged
-@extend_schema(responses=PriceItemSerializer(many=True))
+@extend_schema(
+    summary="List the rows of a price-list version",
+    description="The rows as published, in file order (`row` is the file's row number).",
+    responses=PriceItemSerializer(many=True),
+    examples=[OpenApiExample("Rows", PRICE_ITEM, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def price_list_items(request: Request, pk: int) -> Response:
@@ -213,6 +252,27 @@ def price_list_items(request: Request, pk: int) -> Response:
 
 @paged
 @extend_schema(
+    summary="Find offers for a product",
+    examples=[
+        OpenApiExample(
+            "Offers",
+            {
+                "supplier": "steel-works",
+                "supplier_name": "Steel Works",
+                "supplier_sku": "RB-12",
+                "name": "Rebar A500C 12 mm",
+                "unit": "t",
+                "price": "61200.0000",
+                "currency": "RUB",
+                "min_qty": "1.000",
+                "valid_from": None,
+                "valid_to": None,
+                "lead_time_days": 3,
+                "price_list": 42,
+            },
+            response_only=True,
+        )
+    ],
     responses=OfferSerializer(many=True),
     parameters=[
         OpenApiParameter("sku", str, description="your catalog SKU (through its mappings) or a supplier's SKU"),

@@ -22,7 +22,10 @@ class SyncPagination(Pagination):
     def get_paginated_response_schema(self, schema):
         from .sync import changes_schema
 
-        return {"oneOf": [super().get_paginated_response_schema(schema), changes_schema(schema)]}
+        page = super().get_paginated_response_schema(schema)
+        if not isinstance(schema, dict):  # drf-spectacular wrapping an example: shown as a page
+            return page
+        return {"oneOf": [page, changes_schema(schema)]}
 
 
 def paged(view=None, *, sync: bool = False):

@@ -128,6 +128,10 @@ class AutoSchema(openapi.AutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        for code, response in responses.items():  # a view's own 4xx given only in words: the Error body
+            if code.startswith("4") and "content" not in response:
+                body = self._get_response_for_code(ErrorSerializer, code, direction=direction)
+                response["content"] = body["content"]
         for code in self._error_codes():
             if code in responses:
                 continue
