@@ -255,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "PriceListStatusEnum": "pricing.models.PriceListStatus",
         "OrganizationKindEnum": "marketplace.models.OrganizationKind",
         "AuctionStateEnum": "auctions.models.AuctionState",
+        "PriceListUploadModeEnum": ["full", "partial"],
     },
 }
 

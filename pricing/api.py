@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
@@ -21,6 +31,7 @@ from marketplace.tenancy import fetch
 from . import selectors, services
 from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
+from .importers.results import REQUIRED_FIELDS
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
 
 
@@ -82,6 +93,30 @@ class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
         if ("file" in attrs) == ("items" in attrs):
             raise serializers.ValidationError(_("Send either a file or a list of items."))
         return attrs
+
+
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadFileField(serializers.FileField):
+    """A file field that the schema shows as the file's bytes (a multipart part)."""
+
+
+def _upload_schema(name: str, body: str, field) -> serializers.Serializer:
+    """The schema of one form of the upload (a multipart ``file`` or JSON ``items``): the upload
+    serializer's other fields with that one, so that each media type documents its own body."""
+    fields = {
+        n: copy.deepcopy(f) for n, f in PriceListUploadSerializer().get_fields().items() if n not in ("file", "items")
+    }
+    return inline_serializer(name, {body: field, **fields})
+
+
+def _item_input_schema() -> serializers.Serializer:
+    """An item of a JSON upload: a row's columns, of which only sku, name and price are required."""
+    fields = {
+        name: field.__class__(*field._args, **{**field._kwargs, "required": name in REQUIRED_FIELDS})
+        for name, field in PriceItemSerializer().get_fields().items()
+        if name != "row"
+    }
+    return inline_serializer("PriceItemInput", fields)
 
 
 def _row_errors(rows: list[dict]) -> list[dict]:
@@ -154,7 +189,14 @@ PRICE_ITEM = {
         ),
         OpenApiExample("Published", {"id": 42, "rows": 1, "status": "active"}, response_only=True, status_codes=["201"]),
     ],
-    request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
+    request={
+        "multipart/form-data": _upload_schema(
+            "PriceListFileUpload", "file", UploadFileField()
+        ),
+        "application/json": _upload_schema(
+            "PriceListItemsUpload", "items", serializers.ListField(child=_item_input_schema())
+        ),
+    },
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
         400: OpenApiResponse(

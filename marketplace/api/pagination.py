@@ -25,7 +25,12 @@ class SyncPagination(Pagination):
         page = super().get_paginated_response_schema(schema)
         if not isinstance(schema, dict):  # drf-spectacular wrapping an example: shown as a page
             return page
-        return {"oneOf": [page, changes_schema(schema)]}
+        # Titles name the two shapes in generated clients (OrderPage, OrderFeed).
+        name = schema.get("items", {}).get("$ref", "").rsplit("/", 1)[-1]
+        changes = changes_schema(schema)
+        if name:
+            page, changes = {"title": f"{name}Page", **page}, {"title": f"{name}Feed", **changes}
+        return {"oneOf": [page, changes]}
 
 
 def paged(view=None, *, sync: bool = False):

@@ -7,6 +7,7 @@
   reused idempotency key...), each with the one ``Error`` body and an example, unless the view
   documents that status itself (e.g. a 409 with its ``code``).
 - Every POST documents the ``Idempotency-Key`` header (``marketplace.api.idempotency``).
+- Request bodies are documented as JSON only (see ``map_parsers``).
 """
 
 from __future__ import annotations
@@ -102,6 +103,12 @@ class AutoSchema(openapi.AutoSchema):
         if self.method == "POST":
             parameters = [*parameters, IDEMPOTENCY_KEY]
         return parameters
+
+    def map_parsers(self):
+        """Bodies are documented as JSON: the form parsers are there for browsers and curl, and a body
+        offered in three media types of one model makes generated clients send it wrongly. A view
+        that takes files names its media types itself (``price-lists/``: multipart and JSON)."""
+        return ["application/json"]
 
     def _map_basic_serializer(self, serializer, direction):
         """A serializer's ``Meta.optional_fields`` are left out of ``required``: fields only some

@@ -19,6 +19,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -28,7 +29,7 @@ PAGE = 100
 PARAMETERS = [
     OpenApiParameter(
         "updated_since",
-        str,
+        OpenApiTypes.DATETIME,
         description="ISO 8601 time with offset: changes at or after it, oldest first, with a `next` cursor.",
     ),
     OpenApiParameter("cursor", str, description="The `next` of the previous answer: the changes after it."),
@@ -39,7 +40,6 @@ def changes_schema(results: dict) -> dict:
     """The schema of ``sync_response``'s answer, around the schema of its ``results`` (an array)."""
     return {
         "type": "object",
-        "title": "Changes",
         "required": ["results", "next", "more"],
         "properties": {
             "results": results,
