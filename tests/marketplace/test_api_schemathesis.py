@@ -4,7 +4,8 @@ The app is driven in this process through schemathesis's WSGI transport, with th
 ``tests/world.py`` (one of every tenant object) and an API key of the buyer, then of a supplier.
 Every answer must be no 5xx, a status the schema documents for the operation, and a body and
 content type the schema describes. Data valid by the schema and data that is not (negative mode)
-are both sent; the run is deterministic (derandomized) and takes a few examples per operation.
+are both sent, and the schema's own examples as they stand; the run is deterministic (derandomized)
+and takes a few examples per operation.
 """
 
 from __future__ import annotations
@@ -47,16 +48,16 @@ EXAMPLES = 5  # per operation and generation mode
 KEYS = itertools.count()
 
 
-def _run(operation, mode, headers: dict, failures: list, statuses: Counter) -> None:
+def _run(strategy, mode, headers: dict, failures: list, statuses: Counter, examples: int = EXAMPLES) -> None:
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         derandomize=True,
         database=None,
         deadline=None,
         suppress_health_check=list(HealthCheck),
         phases=["explicit", "generate"],  # no shrinking: every failure is recorded as it comes
     )
-    @given(case=operation.as_strategy(generation_mode=mode))
+    @given(case=strategy)
     def probe(case):
         if case.headers and "Idempotency-Key" in case.headers:  # one key a case: reuse has its own tests
             case.headers["Idempotency-Key"] = f"st-{next(KEYS)}"
@@ -139,7 +140,10 @@ def test_every_operation_answers_as_the_schema_says(schema, world, side, setting
     started = time.monotonic()
     for operation in operations:
         for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-            _run(operation, mode, headers, failures, statuses)
+            _run(operation.as_strategy(generation_mode=mode), mode, headers, failures, statuses)
+        documented = schema.get_strategies_from_examples(operation)  # the schema's own examples, sent as they are
+        if documented:
+            _run(st.one_of(documented), "examples", headers, failures, statuses, examples=2 * len(documented))
     cache.clear()
     assert failures == [], "\n\n".join(failures[:30])
     assert statuses[429] == 0 and statuses[401] == 0  # the run was not throttled, the key held
