@@ -20,7 +20,7 @@ class SyncPagination(Pagination):
     """A paged list that also answers the change feed (``?updated_since=`` / ``?cursor=``)."""
 
     def get_paginated_response_schema(self, schema):
-        from .sync import changes_schema
+        from .sync import changes_schema  # here: DRF loads this module from its settings, before drf-spectacular
 
         page = super().get_paginated_response_schema(schema)
         if not isinstance(schema, dict):  # drf-spectacular wrapping an example: shown as a page

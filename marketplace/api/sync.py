@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 PAGE = 100
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # older asks for everything (and leaves room for the cursor's -1 µs)
 PARAMETERS = [
     OpenApiParameter(
         "updated_since",
@@ -57,21 +58,35 @@ def _encode(stamp: dt.datetime, pk: int) -> str:
 def _decode(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        stamp, pk = parse_datetime(raw["t"]), int(raw["id"])
+        stamp, pk = _utc(parse_datetime(raw["t"])), int(raw["id"])
     except (ValueError, KeyError, TypeError, binascii.Error):
         stamp = None
-    if stamp is None or timezone.is_naive(stamp):
+    if stamp is None:
         raise serializers.ValidationError({"cursor": [_("This cursor is not one we gave out.")]})
     return stamp, pk
 
 
-def _since(text: str) -> dt.datetime:
-    stamp = parse_datetime(text.strip().replace(" ", "+"))  # a "+" left unescaped in a query is a space
+def _utc(stamp: dt.datetime | None) -> dt.datetime | None:
+    """An aware time in UTC, or None when it is naive or out of range. In UTC because PostgreSQL
+    takes offsets of at most ±15:59 and ISO 8601 allows more (-18:08 was a 500)."""
     if stamp is None or timezone.is_naive(stamp):
+        return None
+    try:
+        return stamp.astimezone(dt.UTC)
+    except OverflowError:  # year 1 minus an offset, year 9999 plus one
+        return None
+
+
+def _since(text: str) -> dt.datetime:
+    try:
+        stamp = _utc(parse_datetime(text.strip().replace(" ", "+")))  # a "+" left unescaped in a query is a space
+    except ValueError:  # the form of a time, not a real one (month 13, offset +25:00)
+        stamp = None
+    if stamp is None:
         raise serializers.ValidationError(
             {"updated_since": [_("Give an ISO 8601 time with its offset, e.g. 2025-01-31T09:00:00+00:00.")]}
         )
-    return stamp
+    return max(stamp, EARLIEST)
 
 
 def is_sync(request: Request) -> bool:

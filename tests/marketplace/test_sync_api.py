@@ -88,6 +88,23 @@ def test_price_lists_sync_by_publication(api, supplier, buyer):
     assert [row["id"] for row in body["results"]] == [created.json()["id"]]
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "0106-03-24T17:21:16.00-18:08",  # an offset PostgreSQL does not take (it was a 500 there)
+        "0001-01-01T00:00:00+00:00",  # the earliest time there is
+        "0001-01-01T00:00:00+05:00",  # before it, in UTC
+        "9999-12-31T23:59:59-05:00",  # after the last
+    ],
+)
+def test_any_time_with_an_offset_is_answered(api, supplier, since):
+    response = api(supplier).get("/api/v1/orders/", {"updated_since": since})
+    assert response.status_code in (200, 400) and set(response.json()) in (
+        {"results", "next", "more"},
+        {"updated_since"},
+    )
+
+
 @pytest.mark.parametrize("query", ["updated_since=yesterday", "updated_since=2025-01-01T00:00:00", "cursor=xyz"])
 def test_it_refuses_a_bad_time_or_cursor(api, supplier, query):
     response = api(supplier).get(f"/api/v1/orders/?{query}")
