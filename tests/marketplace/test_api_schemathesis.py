@@ -44,7 +44,7 @@ CHECKS = [
     response_headers_conformance,
     response_schema_conformance,
 ]
-EXAMPLES = 5  # per operation and generation mode
+EXAMPLES = 4  # per operation and generation mode
 KEYS = itertools.count()
 
 
@@ -123,33 +123,32 @@ def schema(world, app):  # noqa: F811
     return schema
 
 
-@pytest.mark.parametrize("side", ["buyer", "supplier"])
-def test_every_operation_answers_as_the_schema_says(schema, world, side, settings, monkeypatch):  # noqa: F811
+def test_every_operation_answers_as_the_schema_says(schema, world, settings, monkeypatch):  # noqa: F811
     settings.SYNC_SETTLE_SECONDS = 0
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "100000/min"})
     # Webhook addresses the run registers are neither looked up nor called: no network in the suite.
     settings.WEBHOOK_ALLOW_PRIVATE = True
     monkeypatch.setattr("marketplace.webhooks._opener.open", _no_network)
     cache.clear()
-    _key, raw = api_key_for(getattr(world, side))
-    headers = {"Authorization": f"Bearer {raw}"}
-    failures: list[str] = []
-    statuses: Counter = Counter()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30
+    failures: list[str] = []
     started = time.monotonic()
-    for operation in operations:
-        for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
-            _run(operation.as_strategy(generation_mode=mode), mode, headers, failures, statuses)
-        documented = schema.get_strategies_from_examples(operation)  # the schema's own examples, sent as they are
-        if documented:
-            _run(st.one_of(documented), "examples", headers, failures, statuses, examples=2 * len(documented))
+    for side in ("buyer", "supplier"):
+        _key, raw = api_key_for(getattr(world, side))
+        headers = {"Authorization": f"Bearer {raw}"}
+        statuses: Counter = Counter()
+        for operation in operations:
+            for mode in (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE):
+                _run(operation.as_strategy(generation_mode=mode), mode, headers, failures, statuses)
+            documented = schema.get_strategies_from_examples(operation)  # the schema's own examples, as they are
+            if documented:
+                _run(st.one_of(documented), "examples", headers, failures, statuses, examples=len(documented))
+        print(f"schemathesis as {side}: {sum(statuses.values())} requests, {dict(statuses)}")
+        assert statuses[429] == 0 and statuses[401] == 0  # the run was not throttled, the key held
+        assert sum(n for code, n in statuses.items() if code < 300) >= 40, statuses  # it got past the door
+    took = time.monotonic() - started
     cache.clear()
     assert failures == [], "\n\n".join(failures[:30])
-    assert statuses[429] == 0 and statuses[401] == 0  # the run was not throttled, the key held
-    assert sum(n for code, n in statuses.items() if code < 300) >= 40, statuses  # it got past the door
-    took = time.monotonic() - started
-    print(
-        f"schemathesis as {side}: {len(operations)} operations, {sum(statuses.values())} requests, {took:.1f} s, {dict(statuses)}"
-    )
-    assert took < 60
+    print(f"schemathesis: {len(operations)} operations as buyer and supplier in {took:.1f} s")
+    assert took < 120  # bounded: about 40 s on a quiet machine
