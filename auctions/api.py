@@ -15,17 +15,23 @@ from django.db.models import Prefetch
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsOrganizationMember
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.models import Perm
@@ -141,8 +147,8 @@ class AuctionSerializer(serializers.ModelSerializer):
 class AuctionDetailSerializer(AuctionSerializer):
     standings = serializers.SerializerMethodField(help_text="The buyer's only: every invited supplier's line.")
     suppliers = serializers.SerializerMethodField(help_text="The buyer's only: the invited suppliers' slugs.")
-    awarded_to = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    order = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    awarded_to = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    order = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     server_time = serializers.SerializerMethodField()
     paused_remaining_s = serializers.SerializerMethodField()
 
@@ -159,6 +165,7 @@ class AuctionDetailSerializer(AuctionSerializer):
             "rfq",
             "server_time",
         ]
+        optional_fields = ("award_reason", "rfq", "standings", "suppliers")  # the buyer's only (to_representation)
 
     @extend_schema_field(StandingSerializer(many=True, allow_null=True))
     def get_standings(self, auction) -> list | None:
@@ -354,21 +361,80 @@ def _refused(error: services.Refused) -> Response:
     return Response({"code": error.code, "message": error.message}, status=status.HTTP_409_CONFLICT)
 
 
-REFUSED = OpenApiResponse(AuctionRefusalSerializer, description="The auction's state does not allow this now.")
+REFUSED = OpenApiResponse(
+    AuctionRefusalSerializer,
+    description="The auction's state does not allow this now.",
+    examples=[
+        OpenApiExample("Refused", {"code": "not_live", "message": "The auction is not live."}, response_only=True)
+    ],
+)
+AUCTION = {
+    "id": 12, "buyer": "uralstroy", "title": "Rebar A500C, 120 t", "description": "", "lot": "Rebar A500C 12 mm",
+    "quantity": "120.000", "unit": "t", "currency": "RUB", "start_price": "7500000.00", "min_step": "10000.00",
+    "min_step_kind": "amount", "must_beat_best": False, "visibility": "rank", "state": "live",
+    "starts_at": "2025-03-05T10:00:00+03:00", "ends_at": "2025-03-05T11:00:00+03:00", "extensions": 0,
+    "max_extensions": 5, "soft_close_window_s": 180, "soft_close_extension_s": 120,
+    "soft_close_trigger": "rank_improving", "soft_close_top_n": None, "bids_count": 14, "version": 31,
+    "updated_at": "2025-03-05T10:41:07+03:00", "best_price": None, "leader": None, "reserve_price": None,
+    "reserve_met": None, "my_best": "7240000.00", "my_rank": 2, "tied": False,
+}  # fmt: skip
+AUCTION_DETAIL = {
+    **AUCTION, "paused_remaining_s": None, "awarded_to": None, "cancel_reason": "", "order": None,
+    "server_time": "2025-03-05T10:41:09+03:00",
+}  # fmt: skip
 
 
+def _control_schema(summary: str, description: str, request=None, example=None) -> dict:
+    """The schema of a buyer's control of a running auction (pause, resume, extend, cancel)."""
+    examples = [OpenApiExample("Auction", AUCTION_DETAIL, response_only=True)]
+    if example is not None:
+        examples.append(OpenApiExample(summary, example, request_only=True))
+    return {
+        "summary": summary,
+        "description": description,
+        "request": request,
+        "responses": {200: AuctionDetailSerializer, 409: REFUSED},
+        "examples": examples,
+    }
+
+
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
+    summary="List auctions",
+    description="The buyer's auctions, or those a supplier is invited to, latest start first; each reader sees "
+    "only its own fields (a supplier `my_best`, `my_rank`). With `updated_since` or `cursor`, every auction "
+    "changed since (a bid, an extension, a state), oldest change first.",
+    examples=[OpenApiExample("Auctions", AUCTION, response_only=True)],
     parameters=[
         OpenApiParameter("state", str, enum=AuctionState.values),
-        OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="Only auctions changed after this time."),
+        *sync.PARAMETERS,
     ],
     responses=AuctionSerializer(many=True),
 )
 @extend_schema(
     methods=["POST"],
+    summary="Set up an auction",
     request=AuctionCreateSerializer,
     responses={201: AuctionDetailSerializer},
+    examples=[
+        OpenApiExample(
+            "Auction",
+            {
+                "title": "Rebar A500C, 120 t",
+                "currency": "RUB",
+                "quantity": "120",
+                "unit": "t",
+                "start_price": "7500000.00",
+                "min_step": "10000.00",
+                "starts_at": "2025-03-05T10:00:00+03:00",
+                "ends_at": "2025-03-05T11:00:00+03:00",
+                "suppliers": ["steel-works", "bolt-house"],
+            },
+            request_only=True,
+        ),
+        OpenApiExample("Scheduled", {**AUCTION_DETAIL, "state": "scheduled"}, response_only=True),
+    ],
     description="Set up an auction and (unless `draft`) schedule it: the suppliers are invited at once.",
 )
 @api_view(["GET", "POST"])
@@ -380,15 +446,11 @@ def auction_list(request: Request) -> Response:
     state = request.query_params.get("state")
     if state:
         queryset = queryset.filter(state=state)
-    since = request.query_params.get("updated_since")
-    if since:
-        moment = parse_datetime(since)
-        if moment is None:
-            raise serializers.ValidationError({"updated_since": [_("Give an ISO 8601 time with its offset.")]})
-        queryset = queryset.filter(updated_at__gt=moment).order_by("updated_at", "id")
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(AuctionSerializer(page, many=True, context=_context(request)).data)
+    if sync.is_sync(request):
+        return sync.sync_response(
+            request, queryset, stamp="updated_at", serializer_class=AuctionSerializer, context=_context(request)
+        )
+    return page_response(request, queryset, AuctionSerializer, context=_context(request))
 
 
 def _auction_create(request: Request) -> Response:
@@ -423,20 +485,64 @@ def _auction_create(request: Request) -> Response:
     return _detail(request, auction, status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=AuctionDetailSerializer)
+@extend_schema(
+    summary="Read an auction",
+    description="One auction as this organization may see it: the buyer every supplier's standing, a supplier "
+    "its own best bid and rank (and the best price where the visibility allows).",
+    responses=AuctionDetailSerializer,
+    examples=[OpenApiExample("Auction", AUCTION_DETAIL, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def auction_detail(request: Request, pk: int) -> Response:
     return _detail(request, _auction(request, pk))
 
 
+@paged
 @extend_schema(
     methods=["GET"],
+    summary="List an auction's bids",
+    examples=[
+        OpenApiExample(
+            "Bids",
+            {
+                "id": 501,
+                "supplier": "steel-works",
+                "amount": "7240000.00",
+                "received_at": "2025-03-05T10:41:07.120+03:00",
+                "rank": 2,
+                "client_id": "erp-77",
+            },
+            response_only=True,
+        )
+    ],
     responses=BidSerializer(many=True),
     description="The buyer's: every accepted bid, oldest first by the server's time of receipt.",
 )
 @extend_schema(
     methods=["POST"],
+    summary="Place a bid",
+    examples=[
+        OpenApiExample("Bid", {"amount": "7230000.00", "client_id": "erp-78"}, request_only=True),
+        OpenApiExample(
+            "Accepted",
+            {
+                "id": 502,
+                "amount": "7230000.00",
+                "rank": 1,
+                "tied": False,
+                "ends_at": "2025-03-05T11:00:00+03:00",
+                "received_at": "2025-03-05T10:42:00.031+03:00",
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Refused",
+            {"code": "step_too_small", "message": "Bid at least 10 000.00 below your last bid."},
+            response_only=True,
+            status_codes=["409"],
+        ),
+    ],
     request=BidCreateSerializer,
     responses={
         201: ReceiptSerializer,
@@ -456,9 +562,7 @@ def auction_bids(request: Request, pk: int) -> Response:
     if request.method == "POST":
         return _bid_place(request, auction, received_at)
     _require_buyer(request, auction)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.bid_list(auction=auction), request)
-    return paginator.get_paginated_response(BidSerializer(page, many=True).data)
+    return page_response(request, selectors.bid_list(auction=auction), BidSerializer)
 
 
 def _bid_place(request: Request, auction: Auction, received_at) -> Response:
@@ -479,8 +583,36 @@ def _bid_place(request: Request, auction: Auction, received_at) -> Response:
 
 
 @extend_schema(
+    summary="Award a closed auction",
     request=AwardSerializer,
     responses={201: AwardOrderSerializer, 409: REFUSED},
+    examples=[
+        OpenApiExample("To the leader", {}, request_only=True),
+        OpenApiExample("To another", {"supplier": "bolt-house", "reason": "Shorter lead time"}, request_only=True),
+        OpenApiExample(
+            "Order",
+            {
+                "id": 140,
+                "number": "A-2025-00140",
+                "state": "placed",
+                "channel": "auction",
+                "supplier": "steel-works",
+                "currency": "RUB",
+                "total": "7230000.00",
+                "lines": [
+                    {
+                        "sku": "",
+                        "name": "Rebar A500C 12 mm",
+                        "quantity": "120.000",
+                        "unit": "t",
+                        "price": "60250.0000",
+                        "amount": "7230000.00",
+                    }
+                ],
+            },
+            response_only=True,
+        ),
+    ],
     description="After the close: award to the leader, or to another bidder with a reason. Creates the order "
     "(number A-…) with the auction's log attached.",
 )
@@ -524,31 +656,32 @@ def _control(request: Request, pk: int, action, input_class=None) -> Response:
     return _detail(request, auction)
 
 
-CONTROL = {"responses": {200: AuctionDetailSerializer, 409: REFUSED}}
-
-
-@extend_schema(request=None, description="Freeze the clock; the time left is kept.", **CONTROL)
+@extend_schema(**_control_schema("Pause an auction", "Freeze the clock; the time left is kept."))
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def auction_pause(request: Request, pk: int) -> Response:
     return _control(request, pk, services.auction_pause)
 
 
-@extend_schema(request=None, description="Go on: the time left at the pause is given back.", **CONTROL)
+@extend_schema(**_control_schema("Resume an auction", "Go on: the time left at the pause is given back."))
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def auction_resume(request: Request, pk: int) -> Response:
     return _control(request, pk, services.auction_resume)
 
 
-@extend_schema(request=ExtendSerializer, description="More time, live or paused.", **CONTROL)
+@extend_schema(**_control_schema("Extend an auction", "More time, live or paused.", ExtendSerializer, {"seconds": 600}))
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def auction_extend(request: Request, pk: int) -> Response:
     return _control(request, pk, services.auction_extend, ExtendSerializer)
 
 
-@extend_schema(request=CancelSerializer, description="Cancel with a reason the suppliers are told.", **CONTROL)
+@extend_schema(
+    **_control_schema(
+        "Cancel an auction", "Cancel with a reason the suppliers are told.", CancelSerializer, {"reason": "Budget cut"}
+    )
+)
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def auction_cancel(request: Request, pk: int) -> Response:
@@ -556,6 +689,15 @@ def auction_cancel(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
+    summary="Download an auction's log",
+    examples=[
+        OpenApiExample(
+            "Log",
+            '{"seq":1,"at":"2025-03-05T10:00:00.000000+03:00","kind":"opened","data":{},"prev_hash":"","hash":"9f2c..."}\n',
+            response_only=True,
+            media_type="application/jsonl",
+        )
+    ],
     responses={(200, "application/jsonl"): OpenApiTypes.STR},
     description="The buyer's: the hash-chained log as JSON lines (`seq`, `at`, `kind`, `data`, `prev_hash`, "
     "`hash` = SHA-256 of the previous hash and the canonical JSON of {seq, at, kind, data}).",

@@ -8,14 +8,14 @@ transitions table does not allow answers 409 ``{"code": "transition_not_allowed"
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsOrganizationMember
 from marketplace.api.serializers import CurrencyField, StrictSerializerMixin
 from marketplace.models import Organization, OrganizationKind
@@ -24,7 +24,17 @@ from marketplace.statemachine import TransitionNotAllowed
 from marketplace.tenancy import fetch
 
 from . import selectors, services
-from .models import Complaint, Order, OrderChannel, OrderEvent, OrderLine, OrderState
+from .models import (
+    Complaint,
+    Order,
+    OrderChannel,
+    OrderEvent,
+    OrderLine,
+    OrderState,
+    RequestForQuotation,
+    RfqLine,
+    RfqState,
+)
 from .transitions import allowed_moves
 
 # -- output ----------------------------------------------------------------------------------------
@@ -132,6 +142,41 @@ class ComplaintSerializer(serializers.ModelSerializer):
         ]
 
 
+class RfqLineSerializer(serializers.ModelSerializer):
+    quantity = serializers.DecimalField(max_digits=14, decimal_places=3)
+
+    class Meta:
+        model = RfqLine
+        fields = ["position", "sku", "name", "unit", "quantity", "wanted_date"]
+
+
+class RfqSerializer(serializers.ModelSerializer):
+    buyer = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    lines = RfqLineSerializer(many=True, read_only=True)
+    suppliers_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The buyer's only: how many suppliers were asked."
+    )
+    answers_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="The buyer's only: how many quoted."
+    )
+    own_answer = serializers.CharField(
+        read_only=True, allow_null=True, help_text="A supplier's only: its quote's state, or null before it answers."
+    )
+
+    class Meta:
+        model = RequestForQuotation
+        fields = [
+            "id", "buyer", "title", "description", "currency", "deadline", "state", "lines", "suppliers_count",
+            "answers_count", "own_answer", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def to_representation(self, rfq):
+        body = super().to_representation(rfq)
+        for name in ("suppliers_count", "answers_count", "own_answer"):
+            body[name] = getattr(rfq, name, None)  # annotated for one side only (cabinet.selectors.rfq_list)
+        return body
+
+
 class RefusalSerializer(serializers.Serializer):
     code = serializers.CharField()
     message = serializers.CharField()
@@ -184,6 +229,34 @@ class ComplaintCreateSerializer(StrictSerializerMixin, serializers.Serializer):
 # -- views -----------------------------------------------------------------------------------------
 
 
+# -- examples in the schema ------------------------------------------------------------------------
+
+ORDER = {
+    "id": 118, "number": "I-2025-00118", "state": "placed", "channel": "api", "buyer": "uralstroy",
+    "supplier": "steel-works", "currency": "RUB", "total": "122400.00",
+    "lines": [
+        {"position": 1, "sku": "RB-12", "supplier_sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t",
+         "quantity": "2.000", "price": "61200.0000", "amount": "122400.00", "product": None},
+    ],
+    "history": [
+        {"from": "", "to": "placed", "at": "2025-03-03T10:15:00+03:00", "by": "uralstroy", "actor": None,
+         "author": "ERP key", "comment": "", "via_api": True},
+    ],
+    "note": "", "shipment_note": "", "wanted_date": "2025-03-10", "source": "", "created_at": "2025-03-03T10:15:00+03:00",
+    "placed_at": "2025-03-03T10:15:00+03:00", "confirmed_at": None, "rejected_at": None, "in_progress_at": None,
+    "shipped_at": None, "delivered_at": None, "disputed_at": None, "completed_at": None, "cancelled_at": None,
+}  # fmt: skip
+ORDER_DETAIL = {**ORDER, "allowed": ["confirmed", "rejected"]}
+RFQ = {
+    "id": 31, "buyer": "uralstroy", "title": "Rebar for block C", "description": "", "currency": "RUB",
+    "deadline": "2025-03-07T18:00:00+03:00", "state": "open",
+    "lines": [{"position": 1, "sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t", "quantity": "40.000",
+               "wanted_date": "2025-03-20"}],
+    "suppliers_count": None, "answers_count": None, "own_answer": None,
+    "created_at": "2025-03-03T09:00:00+03:00", "updated_at": "2025-03-03T09:00:00+03:00",
+}  # fmt: skip
+
+
 def _orders(organization: Organization):
     return selectors.order_detail_queryset(organization=organization)
 
@@ -200,8 +273,13 @@ def _refused(error: TransitionNotAllowed) -> Response:
     )
 
 
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
+    summary="List orders",
+    description="The orders this organization is a side of, newest first. With `updated_since` or `cursor`, "
+    "every order placed or changed since, oldest change first (the change feed: keep `next` and poll with it).",
+    examples=[OpenApiExample("Orders", ORDER, response_only=True)],
     parameters=[
         OpenApiParameter("state", str, enum=OrderState.values),
         OpenApiParameter("channel", str, enum=OrderChannel.values),
@@ -211,9 +289,16 @@ def _refused(error: TransitionNotAllowed) -> Response:
 )
 @extend_schema(
     methods=["POST"],
+    summary="Place an order",
     request=OrderCreateSerializer,
     responses={201: OrderDetailSerializer},
-    description="Place an order (channel API, number I-…). A line without `price` is priced from the supplier's "
+    examples=[
+        OpenApiExample(
+            "Order", {"supplier": "steel-works", "lines": [{"sku": "RB-12", "quantity": "2"}]}, request_only=True
+        ),
+        OpenApiExample("Placed", ORDER_DETAIL, response_only=True),
+    ],
+    description="A buyer places an order (channel API, number I-…). A line without `price` is priced from the supplier's "
     "active price list; `sku` may be the buyer's catalog SKU, the supplier's SKU or free text.",
 )
 @api_view(["GET", "POST"])
@@ -230,9 +315,7 @@ def order_list(request: Request) -> Response:
             queryset = queryset.filter(**{name: request.query_params[name]})
     if sync.is_sync(request):
         return sync.sync_response(request, queryset, stamp="updated_at", serializer_class=OrderSerializer)
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(queryset, request)
-    return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
+    return page_response(request, queryset, OrderSerializer)
 
 
 def _order_create(request: Request) -> Response:
@@ -260,7 +343,12 @@ def _order_create(request: Request) -> Response:
     return _order_body(request, order, status.HTTP_201_CREATED)
 
 
-@extend_schema(responses=OrderDetailSerializer)
+@extend_schema(
+    summary="Read an order",
+    description="One order with its lines, its history and the moves (`allowed`) this organization may make now.",
+    responses=OrderDetailSerializer,
+    examples=[OpenApiExample("Order", ORDER_DETAIL, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def order_detail(request: Request, pk: int) -> Response:
@@ -268,6 +356,26 @@ def order_detail(request: Request, pk: int) -> Response:
 
 
 @extend_schema(
+    summary="Move an order to another state",
+    description="Confirm, reject, ship, deliver... as the transitions table allows the side of this organization "
+    "(`allowed` of the order lists the moves open now). A shipment's note goes in `comment`.",
+    examples=[
+        OpenApiExample("Confirm", {"to": "confirmed"}, request_only=True),
+        OpenApiExample("Ship", {"to": "shipped", "comment": "Waybill 5521"}, request_only=True),
+        OpenApiExample(
+            "Moved", {**ORDER_DETAIL, "state": "confirmed", "allowed": ["in_progress", "shipped"]}, response_only=True
+        ),
+        OpenApiExample(
+            "Refused",
+            {
+                "code": "transition_not_allowed",
+                "message": "An order in state Placed cannot be shipped.",
+                "allowed": ["confirmed", "rejected"],
+            },
+            response_only=True,
+            status_codes=["409"],
+        ),
+    ],
     request=TransitionSerializer,
     responses={
         200: OrderDetailSerializer,
@@ -303,6 +411,28 @@ def _complaint_lines(order: Order, positions: list[int]) -> list[OrderLine]:
 
 
 @extend_schema(
+    summary="Open a complaint about an order",
+    description="The buyer of a delivered order complains, optionally naming the affected line positions.",
+    examples=[
+        OpenApiExample("Complaint", {"reason": "Two bundles arrived bent.", "lines": [1]}, request_only=True),
+        OpenApiExample(
+            "Opened",
+            {
+                "id": 9,
+                "order": "I-2025-00118",
+                "state": "open",
+                "reason": "Two bundles arrived bent.",
+                "lines": [1],
+                "answer": "",
+                "resolution": "",
+                "compensation": None,
+                "created_at": "2025-03-12T11:00:00+03:00",
+                "answered_at": None,
+                "resolved_at": None,
+            },
+            response_only=True,
+        ),
+    ],
     request=ComplaintCreateSerializer,
     responses={
         201: ComplaintSerializer,
@@ -324,3 +454,42 @@ def order_complaints(request: Request, pk: int) -> Response:
     except TransitionNotAllowed as error:
         return _refused(error)
     return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+
+# -- requests for quotation (read-only: they are answered on the site) --------------------------------
+
+
+def _rfqs(organization: Organization):
+    return selectors.rfq_list(organization=organization).prefetch_related("lines")
+
+
+@paged(sync=True)
+@extend_schema(
+    summary="List requests for quotation",
+    examples=[OpenApiExample("Requests", RFQ, response_only=True)],
+    parameters=[OpenApiParameter("state", str, enum=RfqState.values), *sync.PARAMETERS],
+    responses=RfqSerializer(many=True),
+)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def rfq_list(request: Request) -> Response:
+    """The buyer's requests, or those sent to the supplier, newest first; with `updated_since` or
+    `cursor`, the change feed (sent, answered, awarded, cancelled) oldest first."""
+    queryset = _rfqs(request.organization)
+    if request.query_params.get("state"):
+        queryset = queryset.filter(state=request.query_params["state"])
+    if sync.is_sync(request):
+        return sync.sync_response(request, queryset, stamp="updated_at", serializer_class=RfqSerializer)
+    return page_response(request, queryset, RfqSerializer)
+
+
+@extend_schema(
+    summary="Read a request for quotation",
+    responses=RfqSerializer,
+    examples=[OpenApiExample("Request", RFQ, response_only=True)],
+)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def rfq_detail(request: Request, pk: int) -> Response:
+    """One request with its lines."""
+    return Response(RfqSerializer(fetch(request, _rfqs(request.organization), pk=pk)).data)

@@ -119,6 +119,8 @@ class RequestForQuotation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Moved on every change a side sees (sent, answered, awarded, cancelled): the API's change feed.
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, db_index=True)
 
     objects = RfqQuerySet.as_manager()
 

@@ -682,6 +682,7 @@ def _answer(rfq: RequestForQuotation, supplier: Organization, actor: Actor, **fi
     quote.updated_at = timezone.now()
     quote.full_clean()
     quote.save()
+    RequestForQuotation.objects.filter(pk=rfq.pk).update(updated_at=quote.updated_at)
     quote.lines.all().delete()
     return quote
 
@@ -789,7 +790,8 @@ def quote_accept(*, quote: Quote, actor: Actor) -> Order:
     quote.save(update_fields=["state"])
     rfq.quotes.filter(state=QuoteState.SUBMITTED).exclude(pk=quote.pk).update(state=QuoteState.NOT_CHOSEN)
     rfq.state = RfqState.AWARDED
-    rfq.save(update_fields=["state"])
+    rfq.updated_at = timezone.now()
+    rfq.save(update_fields=["state", "updated_at"])
     return order
 
 
@@ -801,7 +803,8 @@ def rfq_cancel(*, rfq: RequestForQuotation, actor: Actor) -> RequestForQuotation
     if rfq.state != RfqState.OPEN:
         raise ValidationError(_("The request is already %(state)s.") % {"state": rfq.get_state_display().lower()})
     rfq.state = RfqState.CANCELLED
-    rfq.save(update_fields=["state"])
+    rfq.updated_at = timezone.now()
+    rfq.save(update_fields=["state", "updated_at"])
     return rfq
 
 

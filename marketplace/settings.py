@@ -230,9 +230,9 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "marketplace.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     "DEFAULT_THROTTLE_CLASSES": ["marketplace.api.throttling.ApiKeyRateThrottle"],
@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "PriceListStatusEnum": "pricing.models.PriceListStatus",
         "OrganizationKindEnum": "marketplace.models.OrganizationKind",
         "AuctionStateEnum": "auctions.models.AuctionState",
+        "PriceListUploadModeEnum": ["full", "partial"],
     },
 }
 

@@ -54,3 +54,5 @@ urlpatterns = [
     path("buyers/apply/", views.buyer_apply, name="buyer_apply"),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]
+
+handler404 = "marketplace.api.views.not_found"

@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from marketplace.api import sync
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
+from marketplace.api.schema import ErrorSerializer
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.selectors import active_buyers
 from marketplace.tenancy import fetch
@@ -20,6 +31,7 @@ from marketplace.tenancy import fetch
 from . import selectors, services
 from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
+from .importers.results import REQUIRED_FIELDS
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
 
 
@@ -83,6 +95,30 @@ class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
         return attrs
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class UploadFileField(serializers.FileField):
+    """A file field that the schema shows as the file's bytes (a multipart part)."""
+
+
+def _upload_schema(name: str, body: str, field) -> serializers.Serializer:
+    """The schema of one form of the upload (a multipart ``file`` or JSON ``items``): the upload
+    serializer's other fields with that one, so that each media type documents its own body."""
+    fields = {
+        n: copy.deepcopy(f) for n, f in PriceListUploadSerializer().get_fields().items() if n not in ("file", "items")
+    }
+    return inline_serializer(name, {body: field, **fields})
+
+
+def _item_input_schema() -> serializers.Serializer:
+    """An item of a JSON upload: a row's columns, of which only sku, name and price are required."""
+    fields = {
+        name: field.__class__(*field._args, **{**field._kwargs, "required": name in REQUIRED_FIELDS})
+        for name, field in PriceItemSerializer().get_fields().items()
+        if name != "row"
+    }
+    return inline_serializer("PriceItemInput", fields)
+
+
 def _row_errors(rows: list[dict]) -> list[dict]:
     return [
         {"row": row.get("row") or None, "column": row.get("column") or None, "message": row.get("message")}
@@ -116,19 +152,57 @@ def _messages(detail) -> list:
     return [detail]
 
 
+PRICE_LIST = {
+    "id": 42, "supplier": "steel-works", "version": 7, "status": "active", "mode": "full", "currency": "RUB",
+    "valid_from": "2025-03-01", "valid_to": None, "buyer": None, "channel": "api", "uploaded_by": None, "rows": 1250,
+    "changes": {"added": 12, "removed": 3, "price_up": 40, "price_down": 5}, "published_at": "2025-03-01T09:00:00+03:00",
+}  # fmt: skip
+PRICE_ITEM = {
+    "row": 2, "sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t", "price": "61200.0000", "currency": "RUB",
+    "min_qty": "1.000", "valid_from": None, "valid_to": None, "lead_time_days": 3,
+}  # fmt: skip
+
+
+@paged(sync=True)
 @extend_schema(
     methods=["GET"],
+    summary="List price-list versions",
+    description="The versions this organization may see: a supplier its own, a buyer those offered to it; newest "
+    "first. With `updated_since` or `cursor`, the versions published since, oldest first (the change feed).",
+    examples=[OpenApiExample("Versions", PRICE_LIST, response_only=True)],
     responses=PriceListSerializer(many=True),
     parameters=[OpenApiParameter("status", str, description="active | superseded"), *sync.PARAMETERS],
 )
 @extend_schema(
     methods=["POST"],
-    request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
+    summary="Publish a price list",
+    description="A supplier publishes a new version: a CSV or XLSX `file` (multipart), or JSON `items` with the "
+    "columns of `price-lists/{id}/items/`. Every row is checked first: one bad row publishes nothing and each "
+    "problem is named by row and column. `buyer` offers the version to one buyer only; `mode=partial` changes "
+    "only the rows sent.",
+    examples=[
+        OpenApiExample(
+            "JSON items",
+            {"currency": "RUB", "items": [{"sku": "RB-12", "name": "Rebar A500C 12 mm", "unit": "t", "price": "61200.00"}]},
+            request_only=True,
+            media_type="application/json",
+        ),
+        OpenApiExample("Published", {"id": 42, "rows": 1, "status": "active"}, response_only=True, status_codes=["201"]),
+    ],
+    request={
+        "multipart/form-data": _upload_schema(
+            "PriceListFileUpload", "file", UploadFileField()
+        ),
+        "application/json": _upload_schema(
+            "PriceListItemsUpload", "items", serializers.ListField(child=_item_input_schema())
+        ),
+    },
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
-        400: inline_serializer(
-            "PriceListErrors",
-            {"errors": serializers.ListField(child=inline_serializer("RowError", {"row": serializers.IntegerField(allow_null=True), "column": serializers.CharField(allow_null=True), "message": serializers.CharField()}))},
+        400: OpenApiResponse(
+            ErrorSerializer,
+            description="Rows or fields the importer refused, each named: nothing is stored.",
+            examples=[OpenApiExample("Row errors", {"errors": [{"row": 3, "column": "price", "message": "Enter a number."}]}, response_only=True)],
         ),
     },
 )  # fmt: skip
@@ -143,9 +217,7 @@ def price_lists(request: Request) -> Response:
             lists = lists.filter(status=request.query_params["status"])
         if sync.is_sync(request):  # a version changes once, when it is published
             return sync.sync_response(request, lists, stamp="published_at", serializer_class=PriceListSerializer)
-        paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(lists, request)
-        return paginator.get_paginated_response(PriceListSerializer(page, many=True).data)
+        return page_response(request, lists, PriceListSerializer)
     if not organization.is_supplier:
         return Response({"detail": _("Only a supplier organization may do this.")}, status=status.HTTP_403_FORBIDDEN)
     serializer = PriceListUploadSerializer(data=request.data)
@@ -194,24 +266,55 @@ def _price_list_for(request: Request, pk: int) -> PriceList:
     return fetch(request, selectors.price_list_list(organization=request.organization), pk=pk)
 
 
-@extend_schema(responses=PriceListSerializer)
+@extend_schema(
+    summary="Read a price-list version",
+    description="One version with its counts of changes against the version before.",
+    responses=PriceListSerializer,
+    examples=[OpenApiExample("Version", PRICE_LIST, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def price_list_detail(request: Request, pk: int) -> Response:
     return Response(PriceListSerializer(_price_list_for(request, pk)).data)
 
 
-@extend_schema(responses=PriceItemSerializer(many=True))
+@paged
+@extend_schema(
+    summary="List the rows of a price-list version",
+    description="The rows as published, in file order (`row` is the file's row number).",
+    responses=PriceItemSerializer(many=True),
+    examples=[OpenApiExample("Rows", PRICE_ITEM, response_only=True)],
+)
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])
 def price_list_items(request: Request, pk: int) -> Response:
     price_list = _price_list_for(request, pk)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.price_item_list(price_list=price_list), request)
-    return paginator.get_paginated_response(PriceItemSerializer(page, many=True).data)
+    return page_response(request, selectors.price_item_list(price_list=price_list), PriceItemSerializer)
 
 
+@paged
 @extend_schema(
+    summary="Find offers for a product",
+    examples=[
+        OpenApiExample(
+            "Offers",
+            {
+                "supplier": "steel-works",
+                "supplier_name": "Steel Works",
+                "supplier_sku": "RB-12",
+                "name": "Rebar A500C 12 mm",
+                "unit": "t",
+                "price": "61200.0000",
+                "currency": "RUB",
+                "min_qty": "1.000",
+                "valid_from": None,
+                "valid_to": None,
+                "lead_time_days": 3,
+                "price_list": 42,
+            },
+            response_only=True,
+        )
+    ],
     responses=OfferSerializer(many=True),
     parameters=[
         OpenApiParameter("sku", str, description="your catalog SKU (through its mappings) or a supplier's SKU"),
@@ -234,6 +337,4 @@ def offers(request: Request) -> Response:
             items = items.filter(min_qty__lte=field.to_internal_value(quantity))
         except serializers.ValidationError:
             return Response({"quantity": [_("Give the quantity as a number.")]}, status=status.HTTP_400_BAD_REQUEST)
-    paginator = PageNumberPagination()
-    page = paginator.paginate_queryset(selectors.order_offers(items), request)
-    return paginator.get_paginated_response(OfferSerializer(page, many=True).data)
+    return page_response(request, selectors.order_offers(items), OfferSerializer)

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
+from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember
 from marketplace.models import Organization, Perm
 from marketplace.selectors import active_suppliers
@@ -53,7 +53,38 @@ def _require_rate(request: Request) -> None:
         raise PermissionDenied(_("Your role in this organization does not allow this."))
 
 
+CRITERIA_EXAMPLE = {
+    "orders": {"value": 48.0, "score": 0.82}, "volume": {"value": 5120000.0, "score": 0.74},
+    "complaints": {"value": 0.02, "score": 0.9}, "delivery": {"value": 0.96, "score": 0.96},
+    "price": {"value": 0.98, "score": 0.61}, "tenure": {"value": 730.0, "score": 1.0}, "trust": {"value": 8.0, "score": 0.8},
+}  # fmt: skip
+WEIGHTS_EXAMPLE = {
+    "orders": "1", "volume": "1", "complaints": "2", "delivery": "2", "price": "1.5", "tenure": "0.5", "trust": "1",
+}  # fmt: skip
+
+
+@paged
 @extend_schema(
+    summary="The rating board",
+    description="A buyer's suppliers best first, each with its score (0–100), rank, band, confidence and the "
+    "criteria it is made of. A supplier gets 404: it never sees a buyer's board.",
+    examples=[
+        OpenApiExample(
+            "Board",
+            {
+                "supplier": "steel-works",
+                "name": "Steel Works",
+                "score": 86.4,
+                "rank": 1,
+                "band": "A",
+                "confidence": "high",
+                "is_new": False,
+                "trend": 1.2,
+                "criteria": CRITERIA_EXAMPLE,
+            },
+            response_only=True,
+        )
+    ],
     parameters=[
         OpenApiParameter("category", int, description="A category id of yours."),
         OpenApiParameter("min_orders", int),
@@ -68,12 +99,15 @@ def rating_list(request: Request) -> Response:
     if not request.organization.is_buyer:
         raise Http404  # a supplier learns nothing of any buyer's board
     scores = selectors.leaderboard(buyer=request.organization, filters=request.query_params, request=request)
-    paginator = api_settings.DEFAULT_PAGINATION_CLASS()
-    page = paginator.paginate_queryset(scores, request)
-    return paginator.get_paginated_response(ScoreSerializer(page, many=True).data)
+    return page_response(request, scores, ScoreSerializer)
 
 
 @extend_schema(
+    summary="Read or set the rating weights",
+    examples=[
+        OpenApiExample("Weights", {"delivery": 3, "price": 1}, request_only=True),
+        OpenApiExample("All weights", WEIGHTS_EXAMPLE, response_only=True),
+    ],
     request={"application/json": {"type": "object", "additionalProperties": {"type": "number"}}},
     responses={200: {"type": "object"}},
     description="The weights by criterion name (orders, volume, complaints, delivery, price, tenure, trust); "
@@ -105,7 +139,20 @@ def _partner(buyer: Organization, slug: str) -> Organization:
     return supplier
 
 
-@extend_schema(request=TrustInputSerializer, responses={201: {"type": "object"}})
+@extend_schema(
+    summary="Give a supplier a trust mark",
+    description="A buyer's own judgement of an active supplier, 0–10 with a comment: one of the rating's criteria.",
+    request=TrustInputSerializer,
+    responses={201: {"type": "object"}},
+    examples=[
+        OpenApiExample("Mark", {"score": 8, "comment": "Always on time this year."}, request_only=True),
+        OpenApiExample(
+            "Recorded",
+            {"id": 17, "score": 8, "comment": "Always on time this year.", "created_at": "2025-03-05T12:00:00+03:00"},
+            response_only=True,
+        ),
+    ],
+)
 @api_view(["POST"])
 @permission_classes([IsOrganizationMember])
 def trust(request: Request, slug: str) -> Response:
@@ -139,8 +186,36 @@ def _rated(request: Request, slug: str) -> tuple[Organization, Organization]:
 
 
 @extend_schema(
+    summary="A supplier's rating with its breakdown and history",
+    description="For a buyer: any active supplier of its own. For a supplier: itself, from a buyer that shares "
+    "ratings with it (`?buyer=`). Each criterion comes with its weight, contribution and an explanation in words.",
     parameters=[OpenApiParameter("buyer", str, description="For a supplier: the buyer's slug.")],
     responses={200: {"type": "object"}},
+    examples=[
+        OpenApiExample(
+            "Rating",
+            {
+                "supplier": "steel-works",
+                "buyer": "uralstroy",
+                "score": 86.4,
+                "band": "A",
+                "rank": 1,
+                "confidence": "high",
+                "is_new": False,
+                "criteria": {
+                    "delivery": {
+                        "value": 0.96,
+                        "score": 0.96,
+                        "weight": "2",
+                        "contribution": 24.3,
+                        "explanation": "96% of orders delivered on time",
+                    }
+                },
+                "history": [{"month": "2025-02-01", "score": 85.2, "band": "A"}],
+            },
+            response_only=True,
+        )
+    ],
 )
 @api_view(["GET"])
 @permission_classes([IsOrganizationMember])

@@ -19,20 +19,35 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 PAGE = 100
+EARLIEST = dt.datetime(1, 1, 2, tzinfo=dt.UTC)  # older asks for everything (and leaves room for the cursor's -1 µs)
 PARAMETERS = [
     OpenApiParameter(
         "updated_since",
-        str,
+        OpenApiTypes.DATETIME,
         description="ISO 8601 time with offset: changes at or after it, oldest first, with a `next` cursor.",
     ),
     OpenApiParameter("cursor", str, description="The `next` of the previous answer: the changes after it."),
 ]
+
+
+def changes_schema(results: dict) -> dict:
+    """The schema of ``sync_response``'s answer, around the schema of its ``results`` (an array)."""
+    return {
+        "type": "object",
+        "required": ["results", "next", "more"],
+        "properties": {
+            "results": results,
+            "next": {"type": "string", "description": "The cursor to poll with next (the same when nothing changed)."},
+            "more": {"type": "boolean", "description": "A full page: poll again at once with `next`."},
+        },
+    }
 
 
 def _encode(stamp: dt.datetime, pk: int) -> str:
@@ -43,21 +58,35 @@ def _encode(stamp: dt.datetime, pk: int) -> str:
 def _decode(cursor: str) -> tuple[dt.datetime, int]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        stamp, pk = parse_datetime(raw["t"]), int(raw["id"])
+        stamp, pk = _utc(parse_datetime(raw["t"])), int(raw["id"])
     except (ValueError, KeyError, TypeError, binascii.Error):
         stamp = None
-    if stamp is None or timezone.is_naive(stamp):
+    if stamp is None:
         raise serializers.ValidationError({"cursor": [_("This cursor is not one we gave out.")]})
     return stamp, pk
 
 
-def _since(text: str) -> dt.datetime:
-    stamp = parse_datetime(text.strip().replace(" ", "+"))  # a "+" left unescaped in a query is a space
+def _utc(stamp: dt.datetime | None) -> dt.datetime | None:
+    """An aware time in UTC, or None when it is naive or out of range. In UTC because PostgreSQL
+    takes offsets of at most ±15:59 and ISO 8601 allows more (-18:08 was a 500)."""
     if stamp is None or timezone.is_naive(stamp):
+        return None
+    try:
+        return stamp.astimezone(dt.UTC)
+    except OverflowError:  # year 1 minus an offset, year 9999 plus one
+        return None
+
+
+def _since(text: str) -> dt.datetime:
+    try:
+        stamp = _utc(parse_datetime(text.strip().replace(" ", "+")))  # a "+" left unescaped in a query is a space
+    except ValueError:  # the form of a time, not a real one (month 13, offset +25:00)
+        stamp = None
+    if stamp is None:
         raise serializers.ValidationError(
             {"updated_since": [_("Give an ISO 8601 time with its offset, e.g. 2025-01-31T09:00:00+00:00.")]}
         )
-    return stamp
+    return max(stamp, EARLIEST)
 
 
 def is_sync(request: Request) -> bool:

@@ -53,6 +53,29 @@ ERRORS = {
     400: OpenApiResponse(description='A field error, e.g. `{"url": ["Give an http:// or https:// address."]}`.'),
     403: OpenApiResponse(description="Only the organization's admins (and its API keys) manage webhooks."),
 }
+NO_ENDPOINT = OpenApiResponse(description="No such endpoint of this organization.")
+
+
+ENDPOINT = {
+    "id": 7,
+    "url": "https://erp.example.com/hooks/marketplace",
+    "events": ["order.placed", "order.moved"],
+    "is_active": True,
+    "disabled_at": None,
+    "created_at": "2025-03-01T09:00:00+03:00",
+}
+DELIVERY = {
+    "id": 301,
+    "message_id": "msg_2d1TQ0e3Xk",
+    "event_type": "webhook.test",
+    "status": "delivered",
+    "attempts": 1,
+    "next_attempt_at": None,
+    "created_at": "2025-03-01T09:05:00+03:00",
+    "log": [
+        {"at": "2025-03-01T09:05:00+03:00", "status_code": 200, "latency_ms": 84, "response_excerpt": "ok", "error": ""}
+    ],
+}
 
 
 def _endpoints(request):
@@ -60,15 +83,25 @@ def _endpoints(request):
 
 
 @extend_schema(
-    summary="List or register webhook endpoints",
+    methods=["GET"],
+    summary="List webhook endpoints",
+    description="The organization's endpoints (admins and API keys only); secrets are never shown again.",
+    responses={200: WebhookEndpointSerializer(many=True), **ERRORS},
+    examples=[OpenApiExample("Endpoints", [ENDPOINT], response_only=True)],
+)
+@extend_schema(
+    methods=["POST"],
+    summary="Register a webhook endpoint",
+    description="Answers the endpoint with its signing `secret`, the only time it is shown.",
     request=WebhookEndpointInput,
-    responses={200: WebhookEndpointSerializer(many=True), 201: WebhookEndpointCreatedSerializer, **ERRORS},
+    responses={201: WebhookEndpointCreatedSerializer, **ERRORS},
     examples=[
         OpenApiExample(
             "Register",
             value={"url": "https://erp.example.com/hooks/marketplace", "events": ["order.placed", "order.moved"]},
             request_only=True,
-        )
+        ),
+        OpenApiExample("Registered", {**ENDPOINT, "secret": "whsec_MfKQ9r45PQ8Rx1xP0W2bzA=="}, response_only=True),
     ],
 )
 @api_view(["GET", "POST"])
@@ -86,8 +119,17 @@ def webhook_list(request: Request) -> Response:
 
 
 @extend_schema(
-    summary="Read or delete a webhook endpoint",
-    responses={200: WebhookEndpointSerializer, 204: None, 404: OpenApiResponse(description="No such endpoint.")},
+    methods=["GET"],
+    summary="Read a webhook endpoint",
+    description="One endpoint of this organization.",
+    responses={200: WebhookEndpointSerializer, 404: NO_ENDPOINT},
+    examples=[OpenApiExample("Endpoint", ENDPOINT, response_only=True)],
+)
+@extend_schema(
+    methods=["DELETE"],
+    summary="Delete a webhook endpoint",
+    description="No more deliveries go to it; its log goes with it.",
+    responses={204: OpenApiResponse(description="Deleted."), 404: NO_ENDPOINT},
 )
 @api_view(["GET", "DELETE"])
 def webhook_detail(request: Request, pk: int) -> Response:
@@ -100,7 +142,10 @@ def webhook_detail(request: Request, pk: int) -> Response:
 
 @extend_schema(
     summary="The last deliveries of an endpoint with their log",
-    responses={200: WebhookDeliverySerializer(many=True), 404: OpenApiResponse(description="No such endpoint.")},
+    description="The 50 latest deliveries, newest first, each with its attempts (time, status code, latency, "
+    "the start of the answer).",
+    responses={200: WebhookDeliverySerializer(many=True), 404: NO_ENDPOINT},
+    examples=[OpenApiExample("Deliveries", [DELIVERY], response_only=True)],
 )
 @api_view(["GET"])
 def webhook_deliveries(request: Request, pk: int) -> Response:
@@ -111,8 +156,10 @@ def webhook_deliveries(request: Request, pk: int) -> Response:
 
 @extend_schema(
     summary="Send a test event to an endpoint",
+    description="Delivers a signed `webhook.test` event now and answers the delivery with its log.",
     request=None,
-    responses={201: WebhookDeliverySerializer, 404: OpenApiResponse(description="No such endpoint.")},
+    responses={201: WebhookDeliverySerializer, 404: NO_ENDPOINT},
+    examples=[OpenApiExample("Delivered", DELIVERY, response_only=True)],
 )
 @api_view(["POST"])
 def webhook_test(request: Request, pk: int) -> Response:

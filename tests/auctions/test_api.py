@@ -167,7 +167,8 @@ def test_lists_are_scoped(api, live, buyer, paul, supplier, supplier2, third, ou
     assert {a["id"] for a in api(buyer).get(URL, {"state": "live"}).json()["results"]} == {live.pk}
 
 
-def test_updated_since(api, live, buyer):
+def test_updated_since(api, live, buyer, settings):
+    settings.SYNC_SETTLE_SECONDS = 0
     before = timezone.now()
     assert api(buyer).get(URL, {"updated_since": before.isoformat()}).json()["results"] == []
     services.auction_extend(auction=live, actor=f.buyer_actor(buyer.memberships.first().user, buyer), seconds=60)

@@ -88,6 +88,23 @@ def test_price_lists_sync_by_publication(api, supplier, buyer):
     assert [row["id"] for row in body["results"]] == [created.json()["id"]]
 
 
+@pytest.mark.parametrize(
+    "since",
+    [
+        "0106-03-24T17:21:16.00-18:08",  # an offset PostgreSQL does not take (it was a 500 there)
+        "0001-01-01T00:00:00+00:00",  # the earliest time there is
+        "0001-01-01T00:00:00+05:00",  # before it, in UTC
+        "9999-12-31T23:59:59-05:00",  # after the last
+    ],
+)
+def test_any_time_with_an_offset_is_answered(api, supplier, since):
+    response = api(supplier).get("/api/v1/orders/", {"updated_since": since})
+    assert response.status_code in (200, 400) and set(response.json()) in (
+        {"results", "next", "more"},
+        {"updated_since"},
+    )
+
+
 @pytest.mark.parametrize("query", ["updated_since=yesterday", "updated_since=2025-01-01T00:00:00", "cursor=xyz"])
 def test_it_refuses_a_bad_time_or_cursor(api, supplier, query):
     response = api(supplier).get(f"/api/v1/orders/?{query}")
@@ -164,3 +181,65 @@ def test_it_limits_each_key_with_429_and_retry_after(api, buyer, supplier, monke
     response = limited.get("/api/v1/me/")
     assert int(response["Retry-After"]) > 0 and "throttled" in response.json()["detail"].lower()
     assert other.get("/api/v1/me/").status_code == 200
+
+
+def _feed(client, url) -> tuple[list[int], str]:
+    response = client.get(url)
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert set(body) == {"results", "next", "more"}
+    return [row["id"] for row in body["results"]], body["next"]
+
+
+def test_requests_sync_every_change_each_side_sees(api, buyer, supplier, supplier2):
+    from cabinet import services as rfq_services
+    from tests.cabinet import factories as cabinet_factories
+
+    start = (timezone.now() - timedelta(minutes=1)).isoformat()
+    first = cabinet_factories.rfq(buyer, [supplier, supplier2])
+    second = cabinet_factories.rfq(buyer, [supplier2])
+    seen, buyer_cursor = _feed(api(buyer), f"/api/v1/requests/?updated_since={start}")
+    assert seen == [first.pk, second.pk]
+    seen, supplier_cursor = _feed(api(supplier), f"/api/v1/requests/?updated_since={start}")
+    assert seen == [first.pk]  # not a request sent to another supplier
+
+    cabinet_factories.quote(first, supplier)  # the buyer sees one more answer; the supplier its own
+    rfq_services.rfq_cancel(rfq=second, actor=acting(buyer))
+    assert _feed(api(buyer), f"/api/v1/requests/?cursor={buyer_cursor}")[0] == [first.pk, second.pk]
+    seen, supplier_cursor = _feed(api(supplier), f"/api/v1/requests/?cursor={supplier_cursor}")
+    assert seen == [first.pk]
+    assert _feed(api(supplier), f"/api/v1/requests/?cursor={supplier_cursor}") == ([], supplier_cursor)
+
+    row = api(supplier).get(f"/api/v1/requests/{first.pk}/").json()
+    assert row["own_answer"] == "submitted" and row["answers_count"] is None and len(row["lines"]) == 2
+    assert api(buyer).get(f"/api/v1/requests/{first.pk}/").json()["answers_count"] == 1
+    assert api(supplier).get(f"/api/v1/requests/{second.pk}/").status_code == 404
+
+
+def test_the_request_list_is_paged_without_a_time(api, buyer, supplier):
+    from tests.cabinet import factories as cabinet_factories
+
+    made = cabinet_factories.rfq(buyer, [supplier])
+    body = api(supplier).get("/api/v1/requests/").json()
+    assert body["count"] == 1 and body["results"][0]["id"] == made.pk and body["results"][0]["buyer"] == buyer.slug
+
+
+def test_auctions_sync_with_the_same_cursor(api, buyer, paul, supplier, monkeypatch):
+    from auctions import services as auction_services
+    from tests.auctions import factories as auction_factories
+
+    monkeypatch.setattr("marketplace.api.sync.PAGE", 1)
+    start = (timezone.now() - timedelta(minutes=1)).isoformat()
+    first = auction_factories.auction(buyer, paul, [supplier])
+    second = auction_factories.auction(buyer, paul, [supplier], state="scheduled")
+    client = api(buyer)
+    page, cursor = _feed(client, f"/api/v1/auctions/?updated_since={start}")
+    assert page == [first.pk]  # one a page: "more" says to go on
+    page, cursor = _feed(client, f"/api/v1/auctions/?cursor={cursor}")
+    assert page == [second.pk]
+    assert _feed(client, f"/api/v1/auctions/?cursor={cursor}") == ([], cursor)
+    auction_services.auction_cancel(
+        auction=first, actor=auction_factories.buyer_actor(paul, buyer), reason="Budget cut"
+    )
+    assert _feed(client, f"/api/v1/auctions/?cursor={cursor}")[0] == [first.pk]
+    assert _feed(api(supplier), f"/api/v1/auctions/?updated_since={start}")[0] == [second.pk]  # not the draft
