@@ -4,7 +4,7 @@ import importlib
 from collections.abc import Iterator
 from types import ModuleType
 
-CAPABILITY_APPS = ["pricing", "cabinet", "auctions", "ratings"]
+CAPABILITY_APPS = ["pricing", "cabinet", "auctions", "ratings", "onec"]
 
 
 def capability_modules(name: str, *, package: str = "") -> Iterator[tuple[str, ModuleType]]:

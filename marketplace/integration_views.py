@@ -1,4 +1,5 @@
-"""The Integrations page: webhook endpoints with their delivery log (and the 1C exchange set-up)."""
+"""The Integrations page: webhook endpoints with their delivery log, and each capability's own
+section (``<app>.integrations.section``: the 1C exchange's, for a supplier)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import webhooks
+from .hooks import capability_modules
 from .models import Perm, WebhookDelivery, WebhookEndpoint
 from .tenancy import fetch, tenant_view
 
@@ -36,17 +38,14 @@ def _page(request: HttpRequest, form: WebhookEndpointForm, *, secret: str = "", 
     for endpoint in endpoints:
         endpoint.recent = list(endpoint.deliveries.all())[:10]
     context = {"endpoints": endpoints, "form": form, "secret": secret}
-    context.update(_exchange_context(request))
+    context["sections"] = _sections(request)
     return render(request, "marketplace/integrations.html", context, status=status)
 
 
-def _exchange_context(request: HttpRequest) -> dict:
-    """What the 1C section needs (the exchange lives beside the webhooks on this page)."""
-    try:
-        from .exchange import page_context
-    except ImportError:  # pragma: no cover - before the exchange exists
-        return {}
-    return page_context(request)
+def _sections(request: HttpRequest) -> list[dict]:
+    """The sections other apps add to this page, each ``{"template": ..., ...}`` (none: left out)."""
+    found = (module.section(request) for _app, module in capability_modules("integrations"))
+    return [section for section in found if section]
 
 
 @require_http_methods(["GET", "POST"])

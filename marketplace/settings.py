@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "pricing",
     "auctions",
     "ratings",
+    "onec",
 ]
 
 MIDDLEWARE = [

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import exchange, integration_views, views
+from . import integration_views, views
 
 partner_patterns = (
     [
@@ -41,7 +41,7 @@ urlpatterns = [
         integration_views.webhook_redeliver,
         name="webhook_redeliver",
     ),
-    path("exchange/1c/", exchange.exchange_1c, name="exchange_1c"),
+    path("", include("onec.urls")),
     path("partners/", include(partner_patterns)),
     path("cabinet/", include("cabinet.urls")),
     path("pricing/", include("pricing.urls")),
