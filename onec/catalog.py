@@ -47,7 +47,7 @@ def read_goods(*, path: Path) -> Outcome:
         goods = commerceml.read_goods(path.read_bytes())
     except commerceml.CommerceMLError as error:
         return Outcome("failure", [str(error)])
-    return Outcome("success", [_("%(n)s goods read.") % {"n": len(goods)}], items=len(goods))
+    return Outcome("success", [_("Goods read: %(n)s.") % {"n": len(goods)}], items=len(goods))
 
 
 def publish(*, actor: Actor, goods_path: Path, offers_path: Path) -> Outcome:
@@ -104,7 +104,7 @@ def _publish(actor: Actor, root, goods: dict, plan: dict[str, str]) -> Outcome:
         outcome.items += len(offers.items)
         whom = _("every buyer") if audience is None else audience.name
         outcome.lines.append(
-            _("Price type “%(type)s” → %(whom)s: version %(v)s published, %(n)s items.")
+            _("Price type “%(type)s” → %(whom)s: version %(v)s published; items: %(n)s.")
             % {"type": name, "whom": whom, "v": price_list.version, "n": len(offers.items)}
         )
         outcome.lines.extend(offers.warnings)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = "2.08"
 STATE = "Статус заказа"
+STATE_CODE = "Статус заказа ИД"  # our state's code, which 1C may send back as it is
 SHIPMENT_NUMBER = "Номер отгрузки по 1С"
 SHIPMENT_OPERATIONS = {"отпуск товара", "реализация товаров", "реализация товаров и услуг"}
 YES = {"true", "истина", "да", "1"}
@@ -93,18 +94,27 @@ def _document(node: ET.Element, order: Order) -> None:
         _add(item, "Ид", article)
         _add(item, "Артикул", article)
         _add(item, "Наименование", line.name)
-        _add(item, "БазоваяЕдиница", line.unit)
+        _add(item, "БазоваяЕдиница", line.unit).set("НаименованиеПолное", line.unit)
         _add(item, "ЦенаЗаЕдиницу", _number(line.price))
-        _add(item, "Количество", _number(line.quantity))
+        _add(item, "Количество", _number(line.quantity, places=0))
         _add(item, "Сумма", _number(line.amount))
-    values = ET.SubElement(node, "ЗначенияРеквизитов")
+        _requisites(item, (("ВидНоменклатуры", "Товар"), ("ТипНоменклатуры", "Товар")))
     changed = timezone.localtime(order.updated_at)
-    for name, value in (
-        (STATE, order.get_state_display()),
-        ("Статус заказа ИД", order.state),
-        ("Дата изменения статуса", changed.strftime("%Y-%m-%d %H:%M:%S")),
-        ("Отменен", "true" if order.state in (OrderState.CANCELLED, OrderState.REJECTED) else "false"),
-    ):
+    cancelled = order.state in (OrderState.CANCELLED, OrderState.REJECTED)
+    _requisites(
+        node,
+        (
+            (STATE, order.get_state_display()),
+            (STATE_CODE, order.state),
+            ("Дата изменения статуса", changed.strftime("%Y-%m-%d %H:%M:%S")),
+            ("Отменен", "true" if cancelled else "false"),
+        ),
+    )
+
+
+def _requisites(parent: ET.Element, pairs) -> None:
+    values = ET.SubElement(parent, "ЗначенияРеквизитов")
+    for name, value in pairs:
         pair = ET.SubElement(values, "ЗначениеРеквизита")
         _add(pair, "Наименование", name)
         _add(pair, "Значение", value)
@@ -116,8 +126,12 @@ def _add(parent: ET.Element, tag: str, text) -> ET.Element:
     return child
 
 
-def _number(value: Decimal) -> str:
-    return format(Decimal(value).normalize(), "f")
+def _number(value: Decimal, *, places: int = 2) -> str:
+    """Plain digits with a point, at least ``places`` decimals (money as 1C shows it), no exponent."""
+    value = Decimal(value).normalize()
+    if value.as_tuple().exponent > -places:
+        value = value.quantize(Decimal(1).scaleb(-places))
+    return format(value, "f")
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -180,7 +194,7 @@ def _wanted(node) -> _Wanted | None:
         return _Wanted(reference, OrderState.REJECTED, _("Cancelled in 1C."))
     if values.get(SHIPMENT_NUMBER):
         return _Wanted(reference, OrderState.SHIPPED, values[SHIPMENT_NUMBER])
-    named = _state_named(values.get(STATE, ""))
+    named = _state_named(values.get(STATE_CODE, "")) or _state_named(values.get(STATE, ""))
     if named is not None:
         return _Wanted(reference, named)
     if values.get("Проведен", "").lower() in YES:

@@ -226,7 +226,7 @@ def _sale_query(api_key: ApiKey, request: HttpRequest) -> HttpResponse:
         mode="query",
         result=ExchangeResult.SUCCESS,
         orders=len(orders),
-        message=_("%(n)s orders sent.") % {"n": len(orders)},
+        message=_("Orders sent: %(n)s.") % {"n": len(orders)},
     )
     return HttpResponse(sale.orders_document(orders), content_type="application/xml; charset=utf-8")
 
@@ -277,7 +277,7 @@ def _sale_apply(api_key: ApiKey, request: HttpRequest, path: Path) -> HttpRespon
         shutil.rmtree(folder, ignore_errors=True)
     applied, refused = sum(r.applied for r in results), sum(r.refused for r in results)
     lines = [
-        _("%(orders)s orders read, %(applied)s moves applied, %(refused)s refused.")
+        _("Orders read: %(orders)s; moves applied: %(applied)s; refused: %(refused)s.")
         % {"orders": sum(r.orders for r in results), "applied": applied, "refused": refused},
         *(line for r in results for line in r.lines),
     ]

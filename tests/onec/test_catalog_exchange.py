@@ -45,7 +45,7 @@ def test_it_publishes_the_price_list_as_1c_does_it(one_c, buyer):
     assert status == 200 and lines[0] == "success" and lines[1] == "mk_1c"
     assert call(one_c, "type=catalog&mode=init")[1][0] == "zip=yes"
     send(one_c, "import.xml", (DATA / "import.xml").read_bytes())
-    assert call(one_c, "type=catalog&mode=import&filename=import.xml")[1] == ["success", "3 goods read."]
+    assert call(one_c, "type=catalog&mode=import&filename=import.xml")[1] == ["success", "Goods read: 3."]
     send(one_c, "offers.xml", (DATA / "offers.xml").read_bytes())
     status, lines = call(one_c, "type=catalog&mode=import&filename=offers.xml")
     assert lines[0] == "success", lines
