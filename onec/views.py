@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import shutil
 import zipfile
 from pathlib import Path
@@ -22,7 +23,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
@@ -39,6 +40,7 @@ FILE_LIMIT = 8 * 1024 * 1024  # bytes a piece; 1C splits bigger files
 MAX_TOTAL = 200 * 1024 * 1024  # all files of one exchange, unpacked
 FAILED_LOGINS = 10  # a minute, per address
 CML_END = "</КоммерческаяИнформация>"
+STALLED_AFTER = dt.timedelta(minutes=30)  # a queued import not done by then (the queue is down) fails
 
 
 def _answer(*lines: str, status: int = 200) -> HttpResponse:
@@ -60,7 +62,7 @@ def _login(request: HttpRequest) -> ApiKey | None:
             key_id = signing.loads(cookie, salt="exchange-1c", max_age=24 * 3600)
         except signing.BadSignature:
             key_id = None
-        api_key = ApiKey.objects.usable().select_related("organization").filter(pk=key_id).first()
+        api_key = ApiKey.objects.usable().select_related("organization", "created_by").filter(pk=key_id).first()
         if api_key is not None:
             return api_key
     scheme, _sep, encoded = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
@@ -90,6 +92,19 @@ def exchange_1c(request: HttpRequest) -> HttpResponse:
         )
         response["WWW-Authenticate"] = 'Basic realm="1C exchange"'
         return response
+    with translation.override(_language(request, api_key)):
+        return _dispatch(api_key, request)
+
+
+def _language(request: HttpRequest, api_key: ApiKey) -> str | None:
+    """1C sends no Accept-Language: its operator reads the answers (and the page the history) in
+    the language of the person who made the key, as in their emails."""
+    if request.META.get("HTTP_ACCEPT_LANGUAGE") or api_key.created_by is None:
+        return translation.get_language()
+    return api_key.created_by.language or translation.get_language()
+
+
+def _dispatch(api_key: ApiKey, request: HttpRequest) -> HttpResponse:
     kind, mode = request.GET.get("type", ""), request.GET.get("mode", "")
     if mode == "checkauth":
         return _answer("success", COOKIE, signing.dumps(api_key.pk, salt="exchange-1c"))
@@ -208,6 +223,13 @@ def _pending(api_key: ApiKey, name: str) -> HttpResponse | None:
     )
     if exchange is None:
         return None
+    if exchange.result == ExchangeResult.PROGRESS and timezone.now() - exchange.created_at > STALLED_AFTER:
+        services.exchange_finish(
+            exchange=exchange,
+            result=ExchangeResult.FAILURE,
+            message=_("The import did not finish in time; run the exchange again."),
+        )
+        exchange.refresh_from_db()
     if exchange.result == ExchangeResult.PROGRESS:
         return _answer("progress", _("Still importing %(file)s.") % {"file": name})
     Exchange.objects.filter(pk=exchange.pk).update(answered=True)

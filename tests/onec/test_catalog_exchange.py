@@ -2,6 +2,7 @@
 ``success``, with the CommerceML pair in tests/data/commerceml/ (written for these tests)."""
 
 import base64
+import datetime as dt
 import io
 import zipfile
 from decimal import Decimal
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from onec.models import Exchange, ExchangeSettings
 from pricing.importers import commerceml
@@ -266,3 +268,32 @@ def test_the_page_saves_the_price_types(one_c, login, sam, supplier, buyer):
 def test_a_buyer_cannot_save_1c_price_types(login, alice, buyer):
     assert login(alice).post("/organization/integrations/1c/", {"new_name": "x", "new_target": "*"}).status_code == 403
     assert login(alice).get("/organization/integrations/1c/").status_code == 405
+
+
+def test_an_import_the_queue_never_ran_fails_after_a_while(one_c, settings, django_capture_on_commit_callbacks):
+    settings.PRICE_LIST_INLINE_BYTES = 10
+    call(one_c, "type=catalog&mode=init")
+    send(one_c, "import.xml", (DATA / "import.xml").read_bytes())
+    send(one_c, "offers.xml", (DATA / "offers.xml").read_bytes())
+    with django_capture_on_commit_callbacks():  # the queue is down: the task never runs
+        assert call(one_c, "type=catalog&mode=import&filename=offers.xml")[1][0] == "progress"
+    Exchange.objects.update(created_at=timezone.now() - dt.timedelta(minutes=31))
+    lines = call(one_c, "type=catalog&mode=import&filename=offers.xml")[1]
+    assert lines == ["failure", "The import did not finish in time; run the exchange again."]
+    with django_capture_on_commit_callbacks(execute=True):  # 1C tries again: queued anew, and run
+        assert call(one_c, "type=catalog&mode=import&filename=offers.xml")[1][0] == "progress"
+    assert call(one_c, "type=catalog&mode=import&filename=offers.xml")[1][0] == "success"
+    assert list(Exchange.objects.order_by("id").values_list("result", flat=True)) == ["failure", "success"]
+
+
+def test_it_answers_in_the_language_of_whoever_made_the_key(client, supplier, sam):
+    cache.clear()
+    sam.language = "ru"
+    sam.save(update_fields=["language"])
+    key, raw = api_key_for(supplier, "1C")
+    key.created_by = sam
+    key.save(update_fields=["created_by"])
+    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"steel-works:{raw}".encode()).decode()
+    assert call(client, "type=catalog&mode=bogus")[1] == ["failure", "Неизвестный запрос: type=catalog mode=bogus."]
+    response = client.get(f"{URL}?type=catalog&mode=bogus", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.content.decode().splitlines()[1] == "Unknown request: type=catalog mode=bogus."
