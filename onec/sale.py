@@ -22,15 +22,15 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cabinet.models import Order, OrderState
+from cabinet.models import Order, OrderEvent, OrderState
 from cabinet.services import order_transition
 from cabinet.transitions import FINAL_STATES
 from marketplace.actors import Actor
-from marketplace.models import Organization
+from marketplace.models import ApiKey, Organization
 from pricing.importers import commerceml
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,21 @@ PAST_SHIPPED = {OrderState.DELIVERED, OrderState.COMPLETED, OrderState.DISPUTED}
 # -- mode=query ------------------------------------------------------------------------------------
 
 
-def orders_for_1c(*, supplier: Organization, mark: dt.datetime | None) -> QuerySet[Order]:
+def orders_for_1c(*, supplier: Organization, mark: dt.datetime | None, api_key: ApiKey) -> QuerySet[Order]:
     """Orders placed with ``supplier`` that changed at or after ``mark``; without a mark (the first
-    exchange), every order still under way."""
-    orders = Order.objects.filter(supplier=supplier).select_related("buyer").prefetch_related("lines")
+    exchange), every order still under way. An order whose last change 1C made itself (through
+    ``api_key``) is not sent back to it."""
+    echo = OrderEvent.objects.filter(order=OuterRef("pk"), api_key=api_key, created_at=OuterRef("updated_at"))
+    orders = (
+        Order.objects.filter(supplier=supplier)
+        .exclude(Exists(echo))
+        .select_related("buyer")
+        .prefetch_related("lines")
+        .order_by("updated_at", "id")
+    )
     if mark is None:
-        return orders.exclude(state__in=FINAL_STATES).order_by("updated_at", "id")
-    return orders.filter(updated_at__gte=mark).order_by("updated_at", "id")
+        return orders.exclude(state__in=FINAL_STATES)
+    return orders.filter(updated_at__gte=mark)
 
 
 def orders_document(orders) -> bytes:

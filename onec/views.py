@@ -240,7 +240,7 @@ def _sale_query(api_key: ApiKey, request: HttpRequest) -> HttpResponse:
     supplier = api_key.organization
     queried_at = timezone.now()
     mark = services.settings_for(supplier).orders_mark
-    orders = list(sale.orders_for_1c(supplier=supplier, mark=mark))
+    orders = list(sale.orders_for_1c(supplier=supplier, mark=mark, api_key=api_key))
     services.orders_queried(supplier=supplier, at=queried_at)
     services.exchange_record(
         actor=Actor.of_api_key(api_key),

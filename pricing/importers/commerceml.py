@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from .context import Chunk, FileProblem, Options
 from .items_reader import read_items
-from .results import ParseResult
+from .results import ParseResult, RowError
 from .values import currency_from_text
 
 if TYPE_CHECKING:
@@ -211,9 +211,10 @@ def is_commerceml_zip(data: bytes) -> bool:
     )
 
 
-def upload_items(data: bytes) -> list[dict]:
+def upload_items(data: bytes) -> Offers:
     """The price items of an uploaded ``offers.xml``, ``import.xml`` + ``offers.xml`` zip, or
-    an ``offers.xml`` alone (its offers name themselves); a :class:`CommerceMLError` in words."""
+    an ``offers.xml`` alone (its offers name themselves), with the warnings about goods left out;
+    a :class:`CommerceMLError` in words."""
     goods_xml, offers_xml = _pair(data)
     if offers_xml is None:
         raise CommerceMLError(
@@ -232,7 +233,8 @@ def upload_items(data: bytes) -> list[dict]:
             % {"names": ", ".join(names)}
         )
     offers = read_offers(root, read_goods(goods_xml) if goods_xml else None, price_type=None)
-    return [{**item, "price": _decimal(item["price"])} for item in offers.items]
+    offers.items = [{**item, "price": _decimal(item["price"])} for item in offers.items]
+    return offers
 
 
 def _pair(data: bytes) -> tuple[bytes | None, bytes | None]:
@@ -264,10 +266,12 @@ def zip_members(bundle: zipfile.ZipFile, *, limit: int) -> Iterator[zipfile.ZipI
 def read_commerceml(src: Source, options: Options, validate: Callable[[Chunk], ParseResult]) -> Iterator[ParseResult]:
     """The importers' reader for a CommerceML upload: its offers as items, validated like the API's."""
     try:
-        items = upload_items(src.all_bytes())
+        offers = upload_items(src.all_bytes())
     except CommerceMLError as error:
         raise FileProblem("{detail}", detail=str(error)) from None
-    yield from read_items(items, options, validate)
+    for result in read_items(offers.items, options, validate):
+        result.warnings.extend(RowError(0, "", "", warning) for warning in offers.warnings)
+        yield result
 
 
 def _decimal(text: str):

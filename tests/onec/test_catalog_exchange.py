@@ -244,13 +244,17 @@ def test_a_big_bad_file_fails_on_the_queue_in_words(one_c, settings, django_capt
     assert not PriceList.objects.exists()
 
 
-def test_the_integrations_page_lists_the_last_exchanges(one_c, login, sam, supplier, django_assert_max_num_queries):
+def test_the_integrations_page_lists_the_last_exchanges(
+    one_c, login, sam, supplier, supplier2, django_assert_max_num_queries
+):
     exchange_catalog(one_c, two_price_types())
+    Exchange.objects.create(supplier=supplier2, kind="sale", mode="query", result="success", message="Bolt House's")
     client = login(sam)
     with django_assert_max_num_queries(25):
         page = client.get("/organization/integrations/").content.decode()
     history = page[page.index("Last exchanges") :]
     assert "import offers.xml" in history and "Failure" in history and "Крупный опт" in history
+    assert "Bolt House" not in history  # another supplier's exchanges
     assert 'name="type_0"' in page and "Крупный опт" in page[: page.index("Last exchanges")]
 
 

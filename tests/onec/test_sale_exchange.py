@@ -10,10 +10,11 @@ from defusedxml.ElementTree import fromstring
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from cabinet import services
 from cabinet.models import Order, OrderEvent, OrderState
 from onec.models import Exchange
 from tests.cabinet.factories import order as make_order
-from tests.factories import api_key_for
+from tests.factories import acting, api_key_for
 
 URL = "/exchange/1c/"
 
@@ -234,3 +235,16 @@ def test_a_state_named_by_1c_is_applied(one_c, buyer, supplier, name, value):
     )
     placed.refresh_from_db()
     assert placed.state == OrderState.CONFIRMED
+
+
+def test_what_1c_changed_is_not_sent_back_to_it_but_later_changes_are(one_c, buyer, supplier):
+    confirmed_in_1c = make_order(buyer, supplier)
+    query(one_c)
+    one_c.get(f"{URL}?type=sale&mode=success")
+    post_file(one_c, package(document(confirmed_in_1c, values=[("Проведен", "true")])).encode())
+    assert query(one_c) == {}
+    one_c.get(f"{URL}?type=sale&mode=success")
+    services.order_transition(order=confirmed_in_1c, to="cancelled", actor=acting(buyer), comment="not needed")
+    documents = query(one_c)
+    assert set(documents) == {confirmed_in_1c.number}
+    assert requisites(documents[confirmed_in_1c.number])["Отменен"] == "true"

@@ -44,6 +44,9 @@ def test_a_zip_of_import_and_offers_gives_articles_and_units():
 def test_offers_alone_name_their_goods_themselves():
     result = importers.parse_price_file(OFFERS, "whatever.csv")  # the name does not matter
     assert result.errors == []
+    assert [w.message for w in result.warnings] == [
+        "“Уголок 50х50 без цены” (a1b2c3-0003) has no price of this type; left out."
+    ]
     assert rows(result)["a1b2c3-0001"] == ("Арматура А500С 12 мм", "шт", Decimal("512.50"), "RUB")
 
 
