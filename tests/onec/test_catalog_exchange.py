@@ -1,7 +1,6 @@
 """The 1C exchange driven as 1C drives it: checkauth, init, files in pieces (or a zip), import until
 ``success``, with the CommerceML pair in tests/data/commerceml/ (written for these tests)."""
 
-import base64
 import datetime as dt
 import io
 import zipfile
@@ -9,24 +8,16 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from onec.models import Exchange, ExchangeSettings
 from pricing.importers import commerceml
 from pricing.models import PriceList
 from tests.factories import BuyerFactory, PartnershipFactory, api_key_for
+from tests.onec.one_c import log_in_as_1c
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "commerceml"
 URL = "/exchange/1c/"
-
-
-@pytest.fixture
-def one_c(client, supplier):
-    cache.clear()
-    _key, raw = api_key_for(supplier, "1C")
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"steel-works:{raw}".encode()).decode()
-    return client
 
 
 def call(client, query, body=None):
@@ -117,8 +108,7 @@ def test_it_reads_windows_1251_with_character_references():
 
 
 def test_it_refuses_a_wrong_password_and_then_many(client, supplier):
-    cache.clear()
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(b"steel-works:mk_wrong").decode()
+    log_in_as_1c(client, "steel-works", "mk_wrong")
     status, lines = call(client, "type=catalog&mode=checkauth")
     assert status == 401 and lines[0] == "failure"
     for _n in range(10):
@@ -127,9 +117,8 @@ def test_it_refuses_a_wrong_password_and_then_many(client, supplier):
 
 
 def test_another_suppliers_key_does_not_log_in(client, supplier, supplier2):
-    cache.clear()
     _key, raw = api_key_for(supplier2)
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"steel-works:{raw}".encode()).decode()
+    log_in_as_1c(client, "steel-works", raw)
     assert call(client, "type=catalog&mode=checkauth")[0] == 401
 
 
@@ -291,13 +280,12 @@ def test_an_import_the_queue_never_ran_fails_after_a_while(one_c, settings, djan
 
 
 def test_it_answers_in_the_language_of_whoever_made_the_key(client, supplier, sam):
-    cache.clear()
     sam.language = "ru"
     sam.save(update_fields=["language"])
     key, raw = api_key_for(supplier, "1C")
     key.created_by = sam
     key.save(update_fields=["created_by"])
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"steel-works:{raw}".encode()).decode()
+    log_in_as_1c(client, "steel-works", raw)
     assert call(client, "type=catalog&mode=bogus")[1] == ["failure", "Неизвестный запрос: type=catalog mode=bogus."]
     response = client.get(f"{URL}?type=catalog&mode=bogus", HTTP_ACCEPT_LANGUAGE="en")
     assert response.content.decode().splitlines()[1] == "Unknown request: type=catalog mode=bogus."

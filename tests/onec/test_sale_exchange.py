@@ -1,13 +1,11 @@
 """Orders through the 1C exchange as 1C drives it: checkauth, init, query (CommerceML documents),
 success (the mark moves), and 1C's documents back with the state moves they carry."""
 
-import base64
 import datetime as dt
 from decimal import Decimal
 
 import pytest
 from defusedxml.ElementTree import fromstring
-from django.core.cache import cache
 from django.utils import timezone, translation
 
 from cabinet import services
@@ -15,16 +13,9 @@ from cabinet.models import Order, OrderEvent, OrderState
 from onec.models import Exchange
 from tests.cabinet.factories import order as make_order
 from tests.factories import acting, api_key_for
+from tests.onec.one_c import log_in_as_1c
 
 URL = "/exchange/1c/"
-
-
-@pytest.fixture
-def one_c(client, supplier):
-    cache.clear()
-    _key, raw = api_key_for(supplier, "1C")
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"steel-works:{raw}".encode()).decode()
-    return client
 
 
 def query(client):
@@ -218,10 +209,9 @@ def test_it_refuses_bad_order_files_and_changes_nothing(one_c, buyer, supplier, 
 
 
 def test_another_suppliers_key_cannot_query(client, supplier, supplier2, buyer):
-    cache.clear()
     make_order(buyer, supplier)
     _key, raw = api_key_for(supplier2)
-    client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"bolt-house:{raw}".encode()).decode()
+    log_in_as_1c(client, "bolt-house", raw)
     assert query(client) == {}
 
 
