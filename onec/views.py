@@ -267,7 +267,7 @@ def _sale_file(api_key: ApiKey, request: HttpRequest) -> HttpResponse:
     received = _receive(api_key, request)
     if isinstance(received, HttpResponse):
         return received
-    if received.suffix.lower() != ".zip" and not _whole(received):
+    if not _whole(received):
         return _answer("success")
     return _sale_apply(api_key, request, received)
 
@@ -281,10 +281,14 @@ def _sale_import(api_key: ApiKey, request: HttpRequest) -> HttpResponse:
 
 
 def _whole(path: Path) -> bool:
+    """Whether the file has come to its end: the closing root tag of the XML, or a zip's end of
+    central directory record (which sits within its last 64 KB + 22 bytes)."""
     with open(path, "rb") as handle:
-        handle.seek(max(0, path.stat().st_size - 200))
+        handle.seek(max(0, path.stat().st_size - 65_557))
         tail = handle.read()
-    return any(CML_END in tail.decode(encoding, "ignore") for encoding in ("utf-8", "cp1251"))
+    if path.suffix.lower() == ".zip":
+        return b"PK\x05\x06" in tail
+    return any(CML_END in tail[-200:].decode(encoding, "ignore") for encoding in ("utf-8", "cp1251"))
 
 
 def _sale_apply(api_key: ApiKey, request: HttpRequest, path: Path) -> HttpResponse:

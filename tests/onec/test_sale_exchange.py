@@ -2,6 +2,8 @@
 success (the mark moves), and 1C's documents back with the state moves they carry."""
 
 import datetime as dt
+import io
+import zipfile
 from decimal import Decimal
 
 import pytest
@@ -238,3 +240,27 @@ def test_what_1c_changed_is_not_sent_back_to_it_but_later_changes_are(one_c, buy
     documents = query(one_c)
     assert set(documents) == {confirmed_in_1c.number}
     assert requisites(documents[confirmed_in_1c.number])["Отменен"] == "true"
+
+
+def test_a_zip_of_documents_in_pieces_is_applied_when_whole(one_c, buyer, supplier):
+    placed = make_order(buyer, supplier)
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w", zipfile.ZIP_STORED) as bundle:
+        bundle.writestr("orders.xml", package(document(placed, values=[("Проведен", "true")])))
+    data = packed.getvalue()
+    assert post_file(one_c, data[:200], name="orders.zip") == ["success"]
+    placed.refresh_from_db()
+    assert placed.state == OrderState.PLACED
+    assert post_file(one_c, data[200:], name="orders.zip")[1].startswith("Orders read: 1; moves applied: 1;")
+    placed.refresh_from_db()
+    assert placed.state == OrderState.CONFIRMED
+
+
+def test_import_after_the_pieces_applies_or_explains(one_c, buyer, supplier):
+    placed = make_order(buyer, supplier)
+    body = package(document(placed, values=[("Проведен", "true")])).encode()
+    post_file(one_c, body)  # whole: applied at once
+    assert post_file(one_c, b"", mode="import") == ["success"]  # nothing left to apply
+    post_file(one_c, body[:-30])  # the end never came
+    lines = post_file(one_c, b"", mode="import")
+    assert lines[0] == "failure" and "not valid XML" in lines[1]
