@@ -39,6 +39,7 @@ SCHEMA_VERSION = "2.08"
 STATE = "Статус заказа"
 STATE_CODE = "Статус заказа ИД"  # our state's code, which 1C may send back as it is
 SHIPMENT_NUMBER = "Номер отгрузки по 1С"
+ORDER_OPERATIONS = {"заказ товара", ""}
 SHIPMENT_OPERATIONS = {"отпуск товара", "реализация товаров", "реализация товаров и услуг"}
 YES = {"true", "истина", "да", "1"}
 # The supplier's road: each state is reached from the one before it.
@@ -195,6 +196,8 @@ def _wanted(node) -> _Wanted | None:
     if operation in SHIPMENT_OPERATIONS:
         basis = commerceml.text(node, "Основание")
         return _Wanted((basis, basis), OrderState.SHIPPED, commerceml.text(node, "Номер")) if basis else None
+    if operation not in ORDER_OPERATIONS:
+        return None  # a payment or another document about no order's state
     reference = (commerceml.text(node, "Ид"), commerceml.text(node, "Номер"))
     if values.get("Отменен", "").lower() in YES or values.get("ПометкаУдаления", "").lower() in YES:
         return _Wanted(reference, OrderState.REJECTED, _("Cancelled in 1C."))

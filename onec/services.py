@@ -71,7 +71,7 @@ def _clean_price_types(supplier: Organization, price_types: object) -> dict[str,
                 }
             )
         clean[name] = target
-    if list(clean.values()).count(EVERY_BUYER) > 1 or len(set(clean.values())) != len(clean):
+    if len(set(clean.values())) != len(clean):
         raise ValidationError({"price_types": _("Each buyer (and “*”) can receive only one price type.")})
     return clean
 

@@ -149,6 +149,7 @@ def test_it_refuses_moves_the_rules_do_not_allow_and_logs_them(one_c, buyer, sup
         document(cancelled, values=[("Номер отгрузки по 1С", "РТ-1")]),
         document(delivered, values=[("Проведен", "true")]),  # further on already: left as it is
         document(foreign, values=[("Проведен", "true")]),
+        document(delivered, values=[("Проведен", "true")], operation="Выплата безналичных денег"),  # a payment
     )
     with caplog.at_level("INFO"):
         lines = post_file(one_c, body.encode())
