@@ -1,10 +1,11 @@
-"""How the tenancy core finds each capability's optional pieces (dashboard cards, demo data)."""
+"""How the tenancy core finds each capability's optional pieces (dashboard cards, demo data, the 1C
+exchange's handlers)."""
 
 import importlib
 from collections.abc import Iterator
 from types import ModuleType
 
-CAPABILITY_APPS = ["pricing", "cabinet", "auctions", "ratings", "onec"]
+CAPABILITY_APPS = ["pricing", "cabinet", "auctions", "ratings"]
 
 
 def capability_modules(name: str, *, package: str = "") -> Iterator[tuple[str, ModuleType]]:

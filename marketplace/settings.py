@@ -52,7 +52,6 @@ INSTALLED_APPS = [
     "pricing",
     "auctions",
     "ratings",
-    "onec",
 ]
 
 MIDDLEWARE = [

@@ -15,7 +15,6 @@ urlpatterns = [
     path("", include("cabinet.api_urls")),
     path("", include("ratings.api_urls")),
     path("", include("auctions.api_urls")),
-    path("", include("onec.api_urls")),
     path("schema/", SpectacularAPIView.as_view(permission_classes=[], authentication_classes=[]), name="schema"),
     path(
         "docs/",

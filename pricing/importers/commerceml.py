@@ -10,11 +10,12 @@ without their namespace, which differs between versions.
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from defusedxml import DefusedXmlException
@@ -261,6 +262,18 @@ def zip_members(bundle: zipfile.ZipFile, *, limit: int) -> Iterator[zipfile.ZipI
         if total > limit or member.file_size > MAX_ZIP_RATIO * max(member.compress_size, 1):
             raise CommerceMLError(_("The zip file unpacks to too much data; it was refused."))
         yield member
+
+
+def unpack(folder: Path, *, limit: int) -> None:
+    """The zips 1C sent into an exchange folder, unpacked beside them (a zip that unpacks to too
+    much is refused with a ``CommerceMLError``) and removed."""
+    for archive in sorted(folder.glob("*.zip")):
+        with zipfile.ZipFile(archive) as bundle:
+            for member in zip_members(bundle, limit=limit):
+                name = PurePosixPath(member.filename.replace("\\", "/")).name
+                with bundle.open(member) as source, open(folder / name, "wb") as target:
+                    shutil.copyfileobj(source, target)
+        archive.unlink()
 
 
 def read_commerceml(src: Source, options: Options, validate: Callable[[Chunk], ParseResult]) -> Iterator[ParseResult]:

@@ -1,4 +1,4 @@
-"""Orders through the 1C exchange as 1C drives it: checkauth, init, query (CommerceML documents),
+"""The orders half of the 1C exchange as 1C drives it: checkauth, init, query (CommerceML documents),
 success (the mark moves), and 1C's documents back with the state moves they carry."""
 
 import datetime as dt
@@ -12,12 +12,10 @@ from django.utils import timezone, translation
 
 from cabinet import services
 from cabinet.models import Order, OrderEvent, OrderState
-from onec.models import Exchange
+from marketplace.models import Exchange
 from tests.cabinet.factories import order as make_order
+from tests.exchange_1c import URL, log_in_as_1c
 from tests.factories import acting, api_key_for
-from tests.onec.one_c import log_in_as_1c
-
-URL = "/exchange/1c/"
 
 
 def query(client):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from marketplace.models import Organization
-
-from .models import Exchange
+from marketplace.models import Exchange, Organization
 
 HISTORY_SHOWN = 20
 

@@ -1,5 +1,6 @@
-"""The 1C exchange driven as 1C drives it: checkauth, init, files in pieces (or a zip), import until
-``success``, with the CommerceML pair in tests/data/commerceml/ (written for these tests)."""
+"""The catalog half of the 1C exchange driven as 1C drives it: init, files in pieces (or a zip),
+import until ``success``, price types to buyers, big files on the queue, with the CommerceML pair in
+tests/data/commerceml/ (written for these tests)."""
 
 import datetime as dt
 import io
@@ -10,22 +11,13 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from onec.models import Exchange, ExchangeSettings
+from marketplace.models import Exchange
 from pricing.importers import commerceml
-from pricing.models import PriceList
-from tests.factories import BuyerFactory, PartnershipFactory, api_key_for
-from tests.onec.one_c import log_in_as_1c
+from pricing.models import ExchangePriceTypes, PriceList
+from tests.exchange_1c import call
+from tests.factories import BuyerFactory, PartnershipFactory
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "commerceml"
-URL = "/exchange/1c/"
-
-
-def call(client, query, body=None):
-    if body is None:
-        response = client.get(f"{URL}?{query}")
-    else:
-        response = client.post(f"{URL}?{query}", data=body, content_type="application/octet-stream")
-    return response.status_code, response.content.decode().splitlines()
 
 
 def send(client, name, data, piece=1000):
@@ -107,31 +99,6 @@ def test_it_reads_windows_1251_with_character_references():
     assert goods["a1b2c3-0002"]["sku"] == "ЛСТ-3"
 
 
-def test_it_refuses_a_wrong_password_and_then_many(client, supplier):
-    log_in_as_1c(client, "steel-works", "mk_wrong")
-    status, lines = call(client, "type=catalog&mode=checkauth")
-    assert status == 401 and lines[0] == "failure"
-    for _n in range(10):
-        call(client, "type=catalog&mode=checkauth")
-    assert call(client, "type=catalog&mode=checkauth")[0] == 429
-
-
-def test_another_suppliers_key_does_not_log_in(client, supplier, supplier2):
-    _key, raw = api_key_for(supplier2)
-    log_in_as_1c(client, "steel-works", raw)
-    assert call(client, "type=catalog&mode=checkauth")[0] == 401
-
-
-def test_the_integrations_page_shows_the_1c_setup(login, supplier, sam):
-    page = login(sam).get("/organization/integrations/").content.decode()
-    assert "/exchange/1c/" in page and "steel-works" in page
-
-
-def test_a_buyer_sees_no_1c_section(login, buyer, alice):
-    page = login(alice).get("/organization/integrations/").content.decode()
-    assert "/exchange/1c/" not in page and "webhooks" in page
-
-
 def two_price_types() -> bytes:
     """offers.xml with a wholesale and a retail price for each offer."""
     text = (DATA / "offers.xml").read_text("utf-8")
@@ -174,7 +141,7 @@ def test_each_price_type_goes_to_its_buyer(one_c, api, supplier, buyer, supplier
     assert set(lists) == {"*", "beta"}
     assert {str(i.price) for i in lists["beta"].items.all()} == {"1.0000"}
     assert lists["*"].items.get(sku="АРМ-12").price == Decimal("512.50")
-    assert ExchangeSettings.objects.get(supplier=supplier).price_types_found == ["Крупный опт", "Оптовая"]
+    assert ExchangePriceTypes.objects.get(supplier=supplier).price_types_found == ["Крупный опт", "Оптовая"]
 
 
 def test_a_mapped_price_type_missing_from_the_file_fails_and_publishes_nothing(one_c, api, supplier):
@@ -252,10 +219,10 @@ def test_the_page_saves_the_price_types(one_c, login, sam, supplier, buyer):
     client = login(sam)
     response = client.post("/organization/integrations/1c/", {"type_0": "acme", "type_1": "*"})
     assert response.status_code == 302
-    assert ExchangeSettings.objects.get(supplier=supplier).price_types == {"Крупный опт": "acme", "Оптовая": "*"}
+    assert ExchangePriceTypes.objects.get(supplier=supplier).price_types == {"Крупный опт": "acme", "Оптовая": "*"}
     response = client.post("/organization/integrations/1c/", {"type_0": "*", "type_1": "*"}, follow=True)
     assert "only one price type" in response.content.decode()
-    assert ExchangeSettings.objects.get(supplier=supplier).price_types == {"Крупный опт": "acme", "Оптовая": "*"}
+    assert ExchangePriceTypes.objects.get(supplier=supplier).price_types == {"Крупный опт": "acme", "Оптовая": "*"}
 
 
 def test_a_buyer_cannot_save_1c_price_types(login, alice, buyer):
@@ -277,15 +244,3 @@ def test_an_import_the_queue_never_ran_fails_after_a_while(one_c, settings, djan
         assert call(one_c, "type=catalog&mode=import&filename=offers.xml")[1][0] == "progress"
     assert call(one_c, "type=catalog&mode=import&filename=offers.xml")[1][0] == "success"
     assert list(Exchange.objects.order_by("id").values_list("result", flat=True)) == ["failure", "success"]
-
-
-def test_it_answers_in_the_language_of_whoever_made_the_key(client, supplier, sam):
-    sam.language = "ru"
-    sam.save(update_fields=["language"])
-    key, raw = api_key_for(supplier, "1C")
-    key.created_by = sam
-    key.save(update_fields=["created_by"])
-    log_in_as_1c(client, "steel-works", raw)
-    assert call(client, "type=catalog&mode=bogus")[1] == ["failure", "Неизвестный запрос: type=catalog mode=bogus."]
-    response = client.get(f"{URL}?type=catalog&mode=bogus", HTTP_ACCEPT_LANGUAGE="en")
-    assert response.content.decode().splitlines()[1] == "Unknown request: type=catalog mode=bogus."

@@ -1,7 +1,8 @@
-"""Orders ↔ 1C (``type=sale``): the supplier's orders as CommerceML 2 documents for ``mode=query``,
-and 1C's documents back (``mode=file``) with the state moves they carry, applied through the
-order rules (``cabinet.transitions`` via ``cabinet.services.order_transition``) as the supplier's
-API key; a move the rules refuse is logged with the reason and the rest go on.
+"""Orders as CommerceML 2 documents, both ways (``cabinet.exchange_1c`` drives them): the supplier's
+orders as the documents 1C's ``mode=query`` takes, and 1C's documents back (``mode=file``) with the
+state moves they carry, applied through the order rules (``cabinet.transitions`` via
+``services.order_transition``) as the supplier's API key; a move the rules refuse is logged with the
+reason and the rest go on.
 
 What a document from 1C says, read as the common 1C/Bitrix modules read it:
 - «Проведен» true (the order is posted in 1C), or «Статус заказа» naming confirmed: confirmed;
@@ -26,12 +27,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cabinet.models import Order, OrderEvent, OrderState
-from cabinet.services import order_transition
-from cabinet.transitions import FINAL_STATES
 from marketplace.actors import Actor
 from marketplace.models import ApiKey, Organization
 from pricing.importers import commerceml
+
+from .models import Order, OrderEvent, OrderState
+from .services import order_transition
+from .transitions import FINAL_STATES
 
 log = logging.getLogger(__name__)
 

@@ -1,40 +1,85 @@
-"""``import.xml`` + ``offers.xml`` → one price list version per price type, each to the buyer the
-supplier's settings give it (default: the only price type, to every buyer), through the same
-validation and atomic publish as any other upload, as channel ``1c``. All or nothing: one bad
-price type publishes none."""
+"""The catalog half of the 1C exchange (``pricing.exchange_1c`` drives it): the supplier's choice of
+which 1C price type goes to which buyer, and ``import.xml`` + ``offers.xml`` → one price list version
+per price type, each to the buyer the choice gives it (default: the only price type, to every
+buyer), through the same validation and atomic publish as any other upload, as channel ``1c``. All
+or nothing: one bad price type publishes none."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor
-from marketplace.models import Organization
-from pricing.importers import commerceml
-from pricing.models import UploadMode
-from pricing.services import ImportRejected, price_list_import
+from marketplace.exchange.protocol import Outcome
+from marketplace.models import Organization, Perm
+from marketplace.selectors import active_buyers
 
-from . import services
-from .models import EVERY_BUYER
+from ..importers import commerceml
+from ..models import EVERY_BUYER, ExchangePriceTypes, UploadMode
+from .uploads import ImportRejected, price_list_import
 
+MAX_PRICE_TYPES = 50
+MAX_NAME = 100
 SHOWN_ERRORS = 10
 
 
-@dataclass
-class Outcome:
-    """What 1C is told: ``success`` or ``failure``, then lines in words; and what was done."""
+def price_types_for(supplier: Organization) -> ExchangePriceTypes:
+    found, _created = ExchangePriceTypes.objects.get_or_create(supplier=supplier)
+    return found
 
-    result: str
-    lines: list[str] = field(default_factory=list)
-    items: int = 0
 
-    @property
-    def message(self) -> str:
-        return "\n".join(self.lines)
+@transaction.atomic
+def price_types_set(*, actor: Actor, price_types: object) -> ExchangePriceTypes:
+    """Which 1C price type (by name) is published to which buyer (its slug, or ``*`` for every
+    active partner buyer). Refused whole, with a field-keyed message, for a bad entry."""
+    supplier = actor.organization
+    if supplier is None or not supplier.is_supplier:
+        raise ValidationError(_("Only a supplier exchanges price lists with 1C."))
+    if not actor.can(Perm.MANAGE_KEYS):
+        raise ValidationError(_("Only the organization's admins set up the 1C exchange."))
+    clean = _clean_price_types(supplier, price_types)
+    found = ExchangePriceTypes.objects.select_for_update().filter(supplier=supplier).first() or price_types_for(
+        supplier
+    )
+    found.price_types = clean
+    found.updated_at = timezone.now()
+    found.save(update_fields=["price_types", "updated_at"])
+    return found
+
+
+def _clean_price_types(supplier: Organization, price_types: object) -> dict[str, str]:
+    if not isinstance(price_types, dict):
+        raise ValidationError({"price_types": _("Give an object: 1C price type name → buyer slug or “*”.")})
+    if len(price_types) > MAX_PRICE_TYPES:
+        raise ValidationError({"price_types": _("At most %(n)s price types.") % {"n": MAX_PRICE_TYPES}})
+    buyers = set(active_buyers(supplier=supplier).values_list("slug", flat=True))
+    clean: dict[str, str] = {}
+    for name, target in price_types.items():
+        name = " ".join(str(name).split())
+        if not name or len(name) > MAX_NAME:
+            raise ValidationError({"price_types": _("A price type name is empty or too long.")})
+        if not isinstance(target, str) or (target != EVERY_BUYER and target not in buyers):
+            raise ValidationError(
+                {
+                    "price_types": _(
+                        "Price type “%(type)s”: “%(buyer)s” is not a buyer you actively work with; "
+                        "give a buyer's slug or “*” for every buyer."
+                    )
+                    % {"type": name, "buyer": target}
+                }
+            )
+        clean[name] = target
+    if len(set(clean.values())) != len(clean):
+        raise ValidationError({"price_types": _("Each buyer (and “*”) can receive only one price type.")})
+    return clean
+
+
+def price_types_found_set(*, supplier: Organization, names: list[str]) -> None:
+    ExchangePriceTypes.objects.filter(pk=price_types_for(supplier).pk).update(price_types_found=names[:MAX_PRICE_TYPES])
 
 
 def goods_file(folder: Path, offers_name: str) -> Path:
@@ -55,7 +100,7 @@ def publish(*, actor: Actor, goods_path: Path, offers_path: Path) -> Outcome:
         goods = commerceml.read_goods(goods_path.read_bytes())
         root = commerceml.parse(offers_path.read_bytes(), "offers.xml")
         found = commerceml.price_types(root)
-        services.price_types_found_set(supplier=actor.organization, names=sorted(set(found.values())))
+        price_types_found_set(supplier=actor.organization, names=sorted(set(found.values())))
         plan = _plan(actor.organization, found)
         return _publish(actor, root, goods, plan)
     except commerceml.CommerceMLError as error:
@@ -69,7 +114,7 @@ def publish(*, actor: Actor, goods_path: Path, offers_path: Path) -> Outcome:
 def _plan(supplier: Organization, found: dict[str, str]) -> dict[str, str]:
     """Price type name → buyer slug or ``*``, as set on the Integrations page (else the only one)."""
     names = sorted(set(found.values()))
-    mapping = services.settings_for(supplier).price_types
+    mapping = price_types_for(supplier).price_types
     if not mapping:
         if len(names) == 1:
             return {names[0]: EVERY_BUYER}

@@ -1,9 +1,8 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.models import Exchange
 from marketplace.tables import NUMBER
-
-from .models import Exchange
 
 
 class ExchangeTable(tables.Table):

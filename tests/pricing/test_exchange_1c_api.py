@@ -2,7 +2,7 @@
 
 import pytest
 
-from onec.models import ExchangeSettings
+from pricing.models import ExchangePriceTypes
 from tests.factories import BuyerFactory, member
 
 URL = "/api/v1/integrations/1c/"
@@ -35,7 +35,7 @@ def test_it_refuses_bad_price_types_and_keeps_the_old_ones(api, supplier, buyer,
     client.put(URL, {"price_types": {"Опт": "acme"}}, format="json")
     response = client.put(URL, body, format="json")
     assert response.status_code == 400 and words in str(response.json()), response.json()
-    assert ExchangeSettings.objects.get(supplier=supplier).price_types == {"Опт": "acme"}
+    assert ExchangePriceTypes.objects.get(supplier=supplier).price_types == {"Опт": "acme"}
 
 
 def test_a_buyer_gets_403(api, buyer):
