@@ -6,7 +6,8 @@ comes twice, or after the page, or after the upload was discarded, does nothing.
 die while reading, the upload's heartbeat goes silent; ``requeue_price_uploads``, every minute,
 gives such uploads back to the queue and hands them to a task again, so that they are read from
 the start by another run. Publishing is the supplier's act, never a task's: nothing is published
-twice.
+twice. (The exception is 1C's exchange, which publishes by itself: a big ``offers.xml`` is imported by
+``import_offers_1c`` while 1C is told ``progress``.)
 """
 
 from __future__ import annotations
