@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cabinet', '0004_api_keys_and_currency_codes'),
-        ('marketplace', '0007_exchange_1c'),
+        ('marketplace', '0006_member_invitations_and_last_chosen'),
     ]
 
     operations = [

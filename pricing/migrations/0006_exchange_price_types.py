@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('marketplace', '0007_exchange_1c'),
+        ('marketplace', '0006_member_invitations_and_last_chosen'),
         ('pricing', '0005_channel_1c'),
     ]
 
