@@ -6,6 +6,7 @@ from .models import (
     Document,
     Order,
     OrderEvent,
+    OrderExchangeMark,
     OrderLine,
     OrderNumberCounter,
     Proposal,
@@ -114,3 +115,8 @@ class CommentAdmin(admin.ModelAdmin):
 class OrderNumberCounterAdmin(admin.ModelAdmin):
     list_display = ["buyer", "year", "last"]
     raw_id_fields = ["buyer"]
+
+
+@admin.register(OrderExchangeMark)
+class OrderExchangeMarkAdmin(admin.ModelAdmin):
+    list_display = ("supplier", "mark", "queried_at")

@@ -546,3 +546,16 @@ class Comment(models.Model):
     @property
     def author_name(self) -> str:
         return recorded_name(self.author, self.api_key)
+
+
+class OrderExchangeMark(models.Model):
+    """How far a supplier's 1C has taken its orders (``cabinet.exchange_1c``): orders changed at
+    or after ``mark`` were not yet acknowledged; ``queried_at`` (the last ``mode=query``) is what
+    ``mode=success`` makes the mark."""
+
+    supplier = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="order_exchange_mark")
+    mark = models.DateTimeField(null=True, blank=True)
+    queried_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.mark}"

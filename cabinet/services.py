@@ -42,6 +42,7 @@ from .models import (
     Order,
     OrderChannel,
     OrderEvent,
+    OrderExchangeMark,
     OrderLine,
     OrderNumberCounter,
     OrderState,
@@ -1031,3 +1032,28 @@ def complaint_resolve(
         url=_complaint_url(complaint),
     )
     return complaint
+
+
+# -- the 1C exchange's mark (``cabinet.exchange_1c``) ------------------------------------------------
+
+
+def order_exchange_mark(supplier: Organization) -> OrderExchangeMark:
+    found, _created = OrderExchangeMark.objects.get_or_create(supplier=supplier)
+    return found
+
+
+def order_exchange_queried(*, supplier: Organization, at: dt.datetime) -> OrderExchangeMark:
+    """1C asked for orders at ``at``: what ``order_exchange_acknowledged`` makes the mark."""
+    found = order_exchange_mark(supplier)
+    found.queried_at = at
+    found.save(update_fields=["queried_at"])
+    return found
+
+
+def order_exchange_acknowledged(*, supplier: Organization) -> OrderExchangeMark:
+    """1C said ``success`` after a query: orders changed before that query are not sent again."""
+    found = order_exchange_mark(supplier)
+    if found.queried_at is not None:
+        found.mark, found.queried_at = found.queried_at, None
+        found.save(update_fields=["mark", "queried_at"])
+    return found

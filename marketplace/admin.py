@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     ApiKey,
     Category,
+    Exchange,
     Invitation,
     Membership,
     Notification,
@@ -80,3 +81,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_display = ["user", "organization", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     raw_id_fields = ["user", "organization"]
+
+
+@admin.register(Exchange)
+class ExchangeAdmin(admin.ModelAdmin):
+    list_display = ("supplier", "created_at", "kind", "mode", "filename", "result")
+    list_filter = ("kind", "result")

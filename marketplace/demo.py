@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import services
 from .actors import Actor
-from .models import Membership, Organization, OrganizationKind, Partnership, PartnershipStatus, Role, User
+from .models import Exchange, Membership, Organization, OrganizationKind, Partnership, PartnershipStatus, Role, User
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -161,4 +161,33 @@ def seed() -> DemoWorld:
                 services.partnership_connect(
                     buyer=buyer, supplier=supplier, since=since, categories=[category], actor=Actor.system(buyer)
                 )
+    _exchange_1c_history()
     return world
+
+
+# «СтальПром» exchanges with 1C: its Integrations page shows a history (and pricing's demo, the
+# price-type choice). (hours ago, type, step, file, result, counts, message)
+EXCHANGE_1C_SUPPLIER = "stalprom"
+EXCHANGE_1C_HISTORY = [
+    (50, "catalog", "import", "import.xml", "success", {"items": 42}, "Goods read: 42."),
+    (50, "catalog", "import", "offers.xml", "failure", {}, "offers.xml has several price types (Оптовая, Розница): "
+     "on the Integrations page choose which goes to which buyer, then run the exchange again."),
+    (26, "catalog", "import", "offers.xml", "success", {"items": 40},
+     "Price type “Оптовая” → every buyer: version 3 published; items: 40."),
+    (2, "sale", "query", "", "success", {"orders": 3}, "Orders sent: 3."),
+    (2, "sale", "file", "orders.xml", "success", {"orders": 3, "applied": 3, "refused": 1},
+     "Orders read: 3; moves applied: 3; refused: 1.\nOrder W-2026-000004: not changed: it was cancelled by the buyer."),
+]  # fmt: skip
+
+
+def _exchange_1c_history() -> None:
+    supplier = Organization.objects.filter(slug=EXCHANGE_1C_SUPPLIER).first()
+    if supplier is None or Exchange.objects.filter(supplier=supplier).exists():
+        return
+    now = timezone.now()
+    for hours, kind, mode, filename, result, counts, message in EXCHANGE_1C_HISTORY:
+        at = now - dt.timedelta(hours=hours)
+        Exchange.objects.create(
+            supplier=supplier, created_at=at, finished_at=at, kind=kind, mode=mode, filename=filename,
+            result=result, message=message, **counts,
+        )  # fmt: skip

@@ -1,4 +1,5 @@
-"""How the tenancy core finds each capability's optional pieces (dashboard cards, demo data)."""
+"""How the tenancy core finds each capability's optional pieces (dashboard cards, demo data, the 1C
+exchange's handlers)."""
 
 import importlib
 from collections.abc import Iterator

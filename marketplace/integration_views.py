@@ -1,4 +1,6 @@
-"""The Integrations page: webhook endpoints with their delivery log (and the 1C exchange set-up)."""
+"""The Integrations page: webhook endpoints with their delivery log, and for a supplier the 1C
+exchange's set-up and history, with the parts the apps that handle the exchange add to it
+(``<app>.exchange_1c.integrations_part``: pricing's choice of price types)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,15 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import webhooks
+from .exchange.selectors import exchange_list
+from .exchange.tables import ExchangeTable
+from .hooks import capability_modules
 from .models import Perm, WebhookDelivery, WebhookEndpoint
 from .tenancy import fetch, tenant_view
 
@@ -36,17 +42,23 @@ def _page(request: HttpRequest, form: WebhookEndpointForm, *, secret: str = "", 
     for endpoint in endpoints:
         endpoint.recent = list(endpoint.deliveries.all())[:10]
     context = {"endpoints": endpoints, "form": form, "secret": secret}
-    context.update(_exchange_context(request))
+    context["exchange_1c"] = _exchange_1c(request)
     return render(request, "marketplace/integrations.html", context, status=status)
 
 
-def _exchange_context(request: HttpRequest) -> dict:
-    """What the 1C section needs (the exchange lives beside the webhooks on this page)."""
-    try:
-        from .exchange import page_context
-    except ImportError:  # pragma: no cover - before the exchange exists
-        return {}
-    return page_context(request)
+def _exchange_1c(request: HttpRequest) -> dict | None:
+    """The 1C section (a supplier's): address and login, the set-up steps, the apps' parts (each
+    ``{"template": ..., ...}``), and the last exchanges."""
+    organization = request.organization
+    if organization is None or not organization.is_supplier:
+        return None
+    parts = (getattr(module, "integrations_part", None) for _app, module in capability_modules("exchange_1c"))
+    return {
+        "address": request.build_absolute_uri(reverse("exchange_1c")),
+        "login": organization.slug,
+        "parts": [part(request) for part in parts if part is not None],
+        "table": ExchangeTable(exchange_list(supplier=organization)),
+    }
 
 
 @require_http_methods(["GET", "POST"])

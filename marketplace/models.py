@@ -610,3 +610,55 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ExchangeKind(models.TextChoices):
+    """1C's ``type=``: which half of the exchange (``marketplace.exchange``)."""
+
+    CATALOG = "catalog", _("Catalog")
+    SALE = "sale", _("Orders")
+
+
+class ExchangeResult(models.TextChoices):
+    SUCCESS = "success", _("Success")
+    PROGRESS = "progress", _("In progress")
+    FAILURE = "failure", _("Failure")
+
+
+class ExchangeQuerySet(models.QuerySet):
+    def visible_to(self, organization: Organization | None):
+        return self.filter(supplier=organization) if organization is not None else self.none()
+
+
+class Exchange(models.Model):
+    """One step of a supplier's 1C exchange that did something: an import, an orders query or
+    acknowledgement, a file of order documents (the history on the Integrations page)."""
+
+    supplier = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="exchanges_1c")
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("API key")
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    kind = models.CharField(_("type"), max_length=10, choices=ExchangeKind.choices)
+    mode = models.CharField(_("mode"), max_length=12)
+    filename = models.CharField(_("file"), max_length=255, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=ExchangeResult.choices)
+    items = models.PositiveIntegerField(_("items"), default=0)
+    orders = models.PositiveIntegerField(_("orders"), default=0)
+    applied = models.PositiveIntegerField(_("moves applied"), default=0)
+    refused = models.PositiveIntegerField(_("moves refused"), default=0)
+    message = models.TextField(_("message"), blank=True)
+    # A background import's answer is given to 1C once; the next import call starts anew.
+    answered = models.BooleanField(default=True)
+
+    objects = ExchangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["supplier", "-created_at"], name="exchange_1c_recent")]
+        verbose_name = _("1C exchange")
+        verbose_name_plural = _("1C exchanges")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.mode} {self.filename}: {self.result}"

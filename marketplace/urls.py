@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import exchange, integration_views, views
+from . import integration_views, views
+from .exchange.views import exchange_1c
 
 partner_patterns = (
     [
@@ -41,7 +42,8 @@ urlpatterns = [
         integration_views.webhook_redeliver,
         name="webhook_redeliver",
     ),
-    path("exchange/1c/", exchange.exchange_1c, name="exchange_1c"),
+    path("organization/integrations/", include("pricing.integration_urls")),
+    path("exchange/1c/", exchange_1c, name="exchange_1c"),
     path("partners/", include(partner_patterns)),
     path("cabinet/", include("cabinet.urls")),
     path("pricing/", include("pricing.urls")),

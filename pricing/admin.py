@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ColumnProfile, PriceList, PriceUpload, Product, SkuMapping
+from .models import ColumnProfile, ExchangePriceTypes, PriceList, PriceUpload, Product, SkuMapping
 
 
 @admin.register(PriceList)
@@ -35,3 +35,8 @@ class SkuMappingAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ColumnProfile)
+
+
+@admin.register(ExchangePriceTypes)
+class ExchangePriceTypesAdmin(admin.ModelAdmin):
+    list_display = ("supplier", "price_types", "updated_at")

@@ -1,4 +1,5 @@
-"""``/api/v1/price-lists/`` and ``/api/v1/offers/`` as CONTRACT.md states them."""
+"""``/api/v1/price-lists/``, ``/api/v1/offers/`` and ``/api/v1/integrations/1c/`` (which 1C price
+type is published to which buyer) as CONTRACT.md states them."""
 
 from __future__ import annotations
 
@@ -22,17 +23,19 @@ from rest_framework.response import Response
 
 from marketplace.api import sync
 from marketplace.api.pagination import page_response, paged
-from marketplace.api.permissions import IsBuyer, IsOrganizationMember
+from marketplace.api.permissions import IsBuyer, IsOrganizationMember, IsSupplier
 from marketplace.api.schema import ErrorSerializer
 from marketplace.api.serializers import StrictSerializerMixin
+from marketplace.models import Perm
 from marketplace.selectors import active_buyers
-from marketplace.tenancy import fetch
+from marketplace.tenancy import fetch, require
 
 from . import selectors, services
 from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
 from .importers.results import REQUIRED_FIELDS
 from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
+from .services import exchange
 
 
 class PriceListSerializer(serializers.ModelSerializer):
@@ -338,3 +341,35 @@ def offers(request: Request) -> Response:
         except serializers.ValidationError:
             return Response({"quantity": [_("Give the quantity as a number.")]}, status=status.HTTP_400_BAD_REQUEST)
     return page_response(request, selectors.order_offers(items), OfferSerializer)
+
+
+class PriceTypesSerializer(StrictSerializerMixin, serializers.Serializer):
+    price_types = serializers.DictField(
+        child=serializers.CharField(),
+        help_text="1C price type name → a partner buyer's slug, or `*` for every active partner buyer.",
+    )
+
+
+@extend_schema(
+    summary="Which 1C price type goes to which buyer",
+    request=PriceTypesSerializer,
+    responses={
+        200: PriceTypesSerializer,
+        400: OpenApiResponse(
+            description='`{"price_types": ["Price type “Опт”: “x” is not a buyer you actively work with; …"]}`'
+        ),
+        403: OpenApiResponse(description="Only a supplier's admins (and its API keys) set up the 1C exchange."),
+    },
+    examples=[OpenApiExample("Two price types", value={"price_types": {"Оптовая": "*", "Крупный опт": "acme"}})],
+)
+@api_view(["GET", "PUT"])
+@permission_classes([IsSupplier])
+def integration_1c(request: Request) -> Response:
+    """Without a mapping, the only price type of offers.xml goes to every buyer; with several and no
+    mapping, 1C's import fails and names the types found."""
+    require(request, Perm.MANAGE_KEYS)
+    if request.method == "PUT":
+        data = PriceTypesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        exchange.price_types_set(actor=request.actor, price_types=data.validated_data["price_types"])
+    return Response({"price_types": exchange.price_types_for(request.organization).price_types})

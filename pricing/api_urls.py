@@ -7,4 +7,5 @@ urlpatterns = [
     path("price-lists/<int:pk>/", api.price_list_detail, name="price_list_detail"),
     path("price-lists/<int:pk>/items/", api.price_list_items, name="price_list_items"),
     path("offers/", api.offers, name="offers"),
+    path("integrations/1c/", api.integration_1c, name="integration_1c"),
 ]

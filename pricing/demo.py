@@ -9,12 +9,12 @@ import random
 from decimal import Decimal
 
 from marketplace.actors import Actor
-from marketplace.demo import BUYERS, SUPPLIERS
+from marketplace.demo import BUYERS, EXCHANGE_1C_SUPPLIER, SUPPLIERS
 from marketplace.models import Category, Organization, PartnershipStatus
 from marketplace.money import money, unit_price
 
 from . import services
-from .models import PriceList, Product, SkuMapping
+from .models import ExchangePriceTypes, PriceList, Product, SkuMapping
 
 # Per category (the index used by marketplace.demo): (ru, vi, en, unit ru/vi/en, USD price, sizes).
 GOODS: dict[int, list[tuple[str, str, str, tuple[str, str, str], Decimal, list[str]]]] = {
@@ -193,6 +193,11 @@ def seed(world) -> None:
         buyer = Organization.objects.filter(slug=spec["slug"]).first()
         if buyer is not None:
             _catalog(buyer, language=0 if b == 0 else 2, categories=spec["categories"], world=world)
+    one_c = Organization.objects.filter(slug=EXCHANGE_1C_SUPPLIER).first()
+    if one_c is not None:  # its 1C sends two price types; the wholesale one goes to every buyer
+        ExchangePriceTypes.objects.get_or_create(
+            supplier=one_c, defaults={"price_types": {"Оптовая": "*"}, "price_types_found": ["Оптовая", "Розница"]}
+        )
 
 
 def _catalog(buyer: Organization, *, language: int, categories: list[str], world) -> None:

@@ -6,7 +6,8 @@ from marketplace.models import Category, Organization
 from marketplace.money import validate_currency
 from marketplace.selectors import active_buyers
 
-from .models import Product, UploadMode
+from .models import EVERY_BUYER, Product, UploadMode
+from .services.exchange import price_types_for
 
 ENCODINGS = [
     ("", _("Detect")),
@@ -108,3 +109,35 @@ class MappingForm(forms.Form):
         self.fields["supplier"].queryset = active_suppliers(buyer=buyer)
         self.fields["product"].queryset = Product.objects.filter(buyer=buyer)
         self.fields["product"].widget = forms.TextInput(attrs={"placeholder": _("your SKU"), "list": "product-skus"})
+
+
+NOT_PUBLISHED = ""
+
+
+class PriceTypesForm(forms.Form):
+    """Which 1C price type goes to which buyer: one choice per price type seen (or set), and a row
+    for a type not seen yet."""
+
+    new_name = forms.CharField(label=_("Another 1C price type"), max_length=100, required=False)
+
+    def __init__(self, *args, supplier, **kwargs):
+        super().__init__(*args, **kwargs)
+        found = price_types_for(supplier)
+        self.names = sorted(set(found.price_types_found) | set(found.price_types))
+        choices = [
+            (NOT_PUBLISHED, _("— not published —")),
+            (EVERY_BUYER, _("Every buyer")),
+            *((buyer.slug, buyer.name) for buyer in active_buyers(supplier=supplier)),
+        ]
+        for index, name in enumerate(self.names):
+            self.fields[f"type_{index}"] = forms.ChoiceField(
+                label=name, choices=choices, required=False, initial=found.price_types.get(name, NOT_PUBLISHED)
+            )
+        self.fields["new_target"] = forms.ChoiceField(label=_("goes to"), choices=choices, required=False)
+        self.order_fields([*(f"type_{i}" for i in range(len(self.names))), "new_name", "new_target"])
+
+    def price_types(self) -> dict[str, str]:
+        chosen = {name: self.cleaned_data.get(f"type_{i}") or "" for i, name in enumerate(self.names)}
+        if self.cleaned_data.get("new_name"):
+            chosen[self.cleaned_data["new_name"]] = self.cleaned_data.get("new_target") or ""
+        return {name: target for name, target in chosen.items() if target != NOT_PUBLISHED}

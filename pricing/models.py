@@ -373,3 +373,24 @@ class SkuMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.supplier_sku} → {self.product_id}"
+
+
+EVERY_BUYER = "*"
+
+
+class ExchangePriceTypes(models.Model):
+    """Which 1C price type a supplier's 1C exchange publishes to which buyer (``pricing.exchange_1c``)."""
+
+    supplier = models.OneToOneField(Organization, on_delete=models.CASCADE, related_name="exchange_price_types")
+    # 1C price type name → a buyer's slug, or "*" for every active partner buyer.
+    price_types = models.JSONField(_("price types"), default=dict, blank=True)
+    # The price types of the last offers.xml, offered on the Integrations page.
+    price_types_found = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("1C price types")
+        verbose_name_plural = _("1C price types")
+
+    def __str__(self) -> str:
+        return f"{self.supplier}: {self.price_types}"

@@ -26,8 +26,9 @@ from .filters import (
     ProductFilter,
     SupplierSkuFilter,
 )
-from .forms import MappingForm, ProductForm, RemapForm, UploadForm
+from .forms import MappingForm, PriceTypesForm, ProductForm, RemapForm, UploadForm
 from .models import PriceUpload, UploadStatus
+from .services import exchange
 from .services.rows import as_date
 from .tables import (
     ComparisonTable,
@@ -489,3 +490,21 @@ class CompareView(TenantTableView):
                 (f"s{supplier.pk}", OffersColumn(verbose_name=supplier.name, orderable=False)) for supplier in suppliers
             ]
         }
+
+
+@require_POST
+@tenant_view(kind=SUPPLIER, permission=Perm.MANAGE_KEYS)
+def exchange_1c_price_types(request: HttpRequest) -> HttpResponse:
+    """Save which 1C price type goes to which buyer (the 1C section of the Integrations page); a
+    refusal is said on the page and nothing changes."""
+    form = PriceTypesForm(request.POST, supplier=request.organization)
+    try:
+        if not form.is_valid():
+            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
+        exchange.price_types_set(actor=request.actor, price_types=form.price_types())
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("1C price types saved; they apply from the next exchange."))
+    return redirect(reverse("integrations") + "#exchange-1c")

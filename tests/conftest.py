@@ -13,7 +13,7 @@ from django.db import connection, connections
 from tests import factories
 from tests.factories import PASSWORD
 
-pytest_plugins = ["tests.browser"]
+pytest_plugins = ["tests.browser", "tests.exchange_1c"]
 
 # No persistent connections in tests (settings default to 60 s): a worker thread's idle connection
 # would block dropping the test database. Also for the daphne processes tests start (their env).

@@ -41,6 +41,9 @@ M_TOO_MANY_COLUMNS_FILE = gettext_noop(
 M_XLSX_TOO_LARGE_INFLATED = gettext_noop(
     "The workbook unpacks to {size}; at most {limit} are read. Remove unused sheets or save it as CSV."
 )
+M_FILE_XML = gettext_noop(
+    "This XML file is not a CommerceML price list (1C's import.xml / offers.xml); upload CSV, Excel or CommerceML."
+)
 M_FILE_XLS = gettext_noop("Old Excel .xls files are not supported; save the file as .xlsx or CSV.")
 M_FILE_UNDECODABLE = gettext_noop("The text encoding of the file could not be recognised; save it as CSV UTF-8.")
 M_FILE_DECODE_FAILED = gettext_noop(

@@ -1,4 +1,4 @@
-"""The entry points: a file (CSV or XLSX, told by content) or JSON items -> :class:`ParseResult`.
+"""The entry points: a file (CSV, XLSX or CommerceML, told by content) or JSON items -> :class:`ParseResult`.
 
 Each entry point fixes the :class:`Options`, starts a :class:`ChunkState`, and lets the reader of
 the source feed its chunks to the validator. None of them raises for bad input: a problem with the
@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from . import validation
+from .commerceml import read_commerceml
 from .context import DEFAULT_CHUNK_ROWS, DEFAULT_MAX_BYTES, DEFAULT_MAX_ERRORS, Chunk, ChunkState, FileProblem, Options
 from .csv_reader import read_csv
 from .items_reader import read_items
@@ -28,7 +29,7 @@ from .xlsx_reader import read_xlsx
 logger = logging.getLogger(__name__)
 
 Validate = Callable[[Chunk], ParseResult]
-_READERS = {"csv": read_csv, "xlsx": read_xlsx}
+_READERS = {"csv": read_csv, "xlsx": read_xlsx, "commerceml": read_commerceml}
 
 
 def parse_price_file(

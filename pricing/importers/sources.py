@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from . import commerceml
 from .context import FileProblem
 from .messages import (
     M_FILE_BINARY,
@@ -21,12 +22,14 @@ from .messages import (
     M_FILE_TOO_LARGE,
     M_FILE_UNDECODABLE,
     M_FILE_XLS,
+    M_FILE_XML,
     M_UNKNOWN_ENCODING,
 )
 
 XLSX_MAGIC = b"PK\x03\x04"
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 SAMPLE_BYTES = 1024 * 1024
+XML_SNIFF_BYTES = 2048
 
 
 class Source:
@@ -71,7 +74,8 @@ class Source:
 
 
 def file_kind(src: Source, max_bytes: int | None) -> str:
-    """The kind of file, "xlsx" or "csv"; a :class:`FileProblem` for one too large, empty or an old XLS."""
+    """The kind of file, "xlsx", "commerceml" (1C's XML, or a zip of it) or "csv"; a
+    :class:`FileProblem` for one too large, empty, an old XLS or XML that is not CommerceML."""
     size = src.size
     if max_bytes is not None and size > max_bytes:
         raise FileProblem(M_FILE_TOO_LARGE, size=human_size(size), limit=human_size(max_bytes))
@@ -79,9 +83,14 @@ def file_kind(src: Source, max_bytes: int | None) -> str:
     if size == 0:
         raise FileProblem(M_FILE_EMPTY)
     if head.startswith(XLSX_MAGIC):
-        return "xlsx"
+        return "commerceml" if commerceml.is_commerceml_zip(src.all_bytes()) else "xlsx"
     if head.startswith(OLE2_MAGIC):
         raise FileProblem(M_FILE_XLS)
+    start = src.head(XML_SNIFF_BYTES)
+    if start.lstrip(codecs.BOM_UTF8 + b" \t\r\n").startswith(b"<"):
+        if commerceml.is_commerceml(start):
+            return "commerceml"
+        raise FileProblem(M_FILE_XML)
     return "csv"
 
 

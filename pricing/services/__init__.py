@@ -6,7 +6,9 @@
 - ``processing``: reading a claimed upload's file through the importers;
 - ``staging``: its chunks into a draft version (COPY by a thread of its own, or in turn);
 - ``versions``: drafts, partial merge and diff, moved-price warnings, publish;
-- ``catalog``: the buyer's products and the mapping of suppliers' SKUs onto them.
+- ``catalog``: the buyer's products and the mapping of suppliers' SKUs onto them;
+- ``exchange``: the 1C exchange's catalog: which 1C price type goes to which buyer, and
+  ``import.xml`` + ``offers.xml`` published as one version per price type (``pricing.exchange_1c``).
 
 The moves of an upload are the table in ``pricing.transitions``; the task queue's side is
 ``pricing.tasks``.

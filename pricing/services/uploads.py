@@ -44,7 +44,7 @@ from .versions import price_upload_publish
 
 log = logging.getLogger(__name__)
 
-FILE_SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm")
+FILE_SUFFIXES = (*CSV_SUFFIXES, ".xlsx", ".xlsm", ".xml", ".zip")  # .xml / .zip: 1C's CommerceML
 
 
 def _check_terms(
@@ -74,7 +74,9 @@ def _check_file(file: File) -> str:
         )
     filename = Path(getattr(file, "name", "") or "upload").name[:200]
     if Path(filename).suffix.lower() not in FILE_SUFFIXES:
-        raise ValidationError({"file": _("Upload a CSV or an Excel (.xlsx) file.")})
+        raise ValidationError(
+            {"file": _("Upload a CSV, an Excel (.xlsx) or a CommerceML (.xml, or a .zip of them) file.")}
+        )
     return filename
 
 
