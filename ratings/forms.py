@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category
+from pricing.models import Product
 
 from .models import CRITERIA, CRITERION_LABELS
 
@@ -41,9 +42,20 @@ class DisputeAnswerForm(forms.Form):
 
 
 class TopForm(forms.Form):
+    """A category, a catalog product or both: the suppliers serving the one and offering the other."""
+
     category = forms.ModelChoiceField(label=_("Category"), queryset=Category.objects.none(), required=False)
+    product = forms.ModelChoiceField(
+        label=_("Product"),
+        queryset=Product.objects.none(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose a product of your catalog.")},
+    )
     n = forms.IntegerField(label=_("How many"), min_value=1, max_value=50, initial=5, required=False)
 
     def __init__(self, *args, buyer=None, **kwargs):
+        from pricing.selectors import product_list  # noqa: PLC0415 (pricing's selectors import ratings' peers)
+
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(buyer=buyer)
+        self.fields["product"].queryset = product_list(buyer=buyer).order_by("name", "sku")

@@ -135,12 +135,14 @@ def trust_add(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("ratings:supplier", slug=found.slug)
 
 
-def _auction_url(slugs: list[str]) -> str | None:
-    """The auction step, once the auctions app names its creation page ``auctions:create``."""
+def _auction_url(slugs: list[str], product=None) -> str | None:
+    """The auction step, once the auctions app names its creation page ``auctions:create``: the
+    suppliers invited and, for a product's top, the product as the lot."""
     try:
-        return f"{reverse('auctions:create')}?suppliers={','.join(slugs)}"
+        url = f"{reverse('auctions:create')}?suppliers={','.join(slugs)}"
     except NoReverseMatch:
         return None
+    return f"{url}&product={product.pk}" if product is not None else url
 
 
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
@@ -148,18 +150,23 @@ def _auction_url(slugs: list[str]) -> str | None:
 def top(request: HttpRequest) -> HttpResponse:
     buyer = request.organization
     form = TopForm(request.GET or None, buyer=buyer)
-    chosen = []
+    chosen, product = [], None
     if form.is_valid():
+        product = form.cleaned_data["product"]
         chosen = selectors.top_contractors(
-            buyer=buyer, category=form.cleaned_data["category"], limit=form.cleaned_data["n"] or 5
+            buyer=buyer,
+            category=form.cleaned_data["category"],
+            product_id=product.pk if product else None,
+            limit=form.cleaned_data["n"] or 5,
         )
     slugs = [s.supplier.slug for s in chosen]
     context = {
         "form": form,
         "chosen": chosen,
+        "product": product,
         "rfq_url": f"{reverse('cabinet:rfq_create')}?suppliers={','.join(slugs)}" if slugs else None,
         "order_url": f"{reverse('cabinet:order_create')}?supplier={slugs[0]}" if slugs else None,
-        "auction_url": _auction_url(slugs) if slugs else None,
+        "auction_url": _auction_url(slugs, product) if slugs else None,
     }
     return render(request, "ratings/top.html", context)
 
