@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import Category
 from pricing.models import Product
+from pricing.selectors import product_list
 
 from .models import CRITERIA, CRITERION_LABELS
 
@@ -54,8 +55,6 @@ class TopForm(forms.Form):
     n = forms.IntegerField(label=_("How many"), min_value=1, max_value=50, initial=5, required=False)
 
     def __init__(self, *args, buyer=None, **kwargs):
-        from pricing.selectors import product_list  # noqa: PLC0415 (pricing's selectors import ratings' peers)
-
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = Category.objects.filter(buyer=buyer)
         self.fields["product"].queryset = product_list(buyer=buyer).order_by("name", "sku")
