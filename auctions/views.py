@@ -134,18 +134,24 @@ def auction_create(request: HttpRequest) -> HttpResponse:
 
 
 def _auction_create(request: HttpRequest, *, tz_offset: str) -> HttpResponse:
+    from cabinet.forms import is_id
     from pricing.models import Product
 
     rfq = _rfq_of(request)
     suppliers = active_suppliers(buyer=request.organization)
     initial = _initial(rfq)
+    products = Product.objects.filter(buyer=request.organization).order_by("name")
     if rfq is None:
         initial["suppliers"] = chosen_suppliers(request, suppliers, "suppliers")
+        # A product's top contractors (ratings) name the product as the lot: the buyer's own only.
+        product = products.filter(pk=request.GET["product"]).first() if is_id(request.GET.get("product", "")) else None
+        if product is not None:
+            initial.update(product=product.pk, title=product.name, unit=product.unit)
     form = AuctionForm(
         request.POST or None,
         initial=initial,
         suppliers=suppliers,
-        products=Product.objects.filter(buyer=request.organization).order_by("name"),
+        products=products,
         from_rfq=rfq is not None,
         buyer=request.organization,
     )

@@ -234,3 +234,30 @@ def test_a_categorys_top_five_go_to_an_auction_with_them_invited(login, paul, bu
     auction = Auction.objects.get(title="Rebar for block D")
     assert auction.state == "scheduled"
     assert set(auction.invitations.values_list("supplier__slug", flat=True)) == {s.slug for s in top}
+
+
+def test_a_products_top_contractors_are_those_offering_it_and_lead_to_its_auction(
+    login, paul, buyer, supplier, supplier2, outsider_buyer
+):
+    from pricing.models import MappingSource, Product, SkuMapping
+
+    rebar = Product.objects.create(buyer=buyer, sku="P-1", name="Rebar 12", unit="t")
+    SkuMapping.objects.create(
+        buyer=buyer, supplier=supplier2, supplier_sku="R-12", product=rebar, source=MappingSource.MANUAL
+    )
+    compute.scores_recompute(buyer=buyer)
+    client = login(paul)
+    page = client.get(reverse("ratings:top") + f"?product={rebar.pk}&n=5")
+    assert [s.supplier for s in page.context["chosen"]] == [supplier2]  # the one whose list offers it
+    assert "Rebar 12" in page.content.decode()
+    url = page.context["auction_url"]
+    assert url == reverse("auctions:create") + f"?suppliers={supplier2.slug}&product={rebar.pk}"
+    form = client.get(url).context["form"]
+    assert form.initial["product"] == rebar.pk and form.initial["suppliers"] == [supplier2.pk]
+
+    theirs = Product.objects.create(buyer=outsider_buyer, sku="P-1", name="Theirs")
+    refused = client.get(reverse("ratings:top") + f"?product={theirs.pk}")
+    assert refused.status_code == 200 and refused.context["chosen"] == []
+    assert "Choose a product of your catalog." in refused.content.decode()
+    assert "product" not in client.get(reverse("auctions:create") + f"?product={theirs.pk}").context["form"].initial
+    assert client.get(reverse("auctions:create") + "?product=abc").status_code == 200
