@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -49,9 +50,11 @@ board = LeaderboardView.as_view()
 
 
 def _settings_initial(rating) -> dict:
-    initial = {f"weight_{name}": w.normalize() for name, w in rating.weights().items()}
-    for name in ("caution_from", "good_from", "excellent_from", "share_with_suppliers"):
+    initial = {f"weight_{name}": f"{w.normalize():f}" for name, w in rating.weights().items()}
+    for name in ("caution_from", "good_from", "excellent_from", "share_with_suppliers", *SettingsForm.REFERENCE_POINTS):
         initial[name] = getattr(rating, name)
+    initial["volume_cap"] = f"{rating.volume_cap.normalize():f}"
+    initial["max_complaint_rate"] = f"{(rating.max_complaint_rate * 100).normalize():f}"
     return initial
 
 
@@ -64,14 +67,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.weights_set(buyer=buyer, weights={n: data[f"weight_{n}"] for n in CRITERIA}, actor=request.actor)
-            services.bands_set(
-                buyer=buyer,
-                caution_from=data["caution_from"],
-                good_from=data["good_from"],
-                excellent_from=data["excellent_from"],
-            )
-            services.sharing_set(buyer=buyer, share=data["share_with_suppliers"])
+            with transaction.atomic():  # one refusal and nothing of the form is saved
+                weights = {n: data[f"weight_{n}"] for n in CRITERIA}
+                services.weights_set(buyer=buyer, weights=weights, actor=request.actor)
+                services.bands_set(
+                    buyer=buyer,
+                    caution_from=data["caution_from"],
+                    good_from=data["good_from"],
+                    excellent_from=data["excellent_from"],
+                )
+                services.reference_points_set(buyer=buyer, actor=request.actor, **form.reference_points())
+                services.sharing_set(buyer=buyer, share=data["share_with_suppliers"])
         except ValidationError as error:
             show_service_error(request, error, form)
         else:
