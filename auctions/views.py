@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.forms import chosen_suppliers, show_service_error
 from marketplace.models import Organization, OrganizationKind, Perm
-from marketplace.selectors import active_suppliers
+from marketplace.selectors import active_suppliers, partner_ratings
 from marketplace.tenancy import TenantTableView, fetch, organization_required, require, require_kind
 
 from . import log, selectors, services
@@ -285,7 +285,11 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         auction_invitations__auction=auction, auction_invitations__best_amount__isnull=False
     ).order_by("auction_invitations__rank")
     invited = list(auction.invitations.select_related("supplier").order_by("supplier__name"))
+    ratings = partner_ratings(buyer=auction.buyer, suppliers=[i.supplier_id for i in invited])
+    for invitation in invited:  # each invited supplier's band and score, where it was picked
+        invitation.rating = ratings.get(invitation.supplier_id)
     context.update(
+        any_blocked=any(i.rating is not None and i.rating.is_blocked for i in invited),
         can_control=can_control,
         invited=invited,
         extend_form=ExtendForm(),
@@ -346,6 +350,7 @@ def auction_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         services.auction_schedule,
         _("The auction is scheduled; the invited suppliers are told."),
         auction=auction,
+        override_reason=request.POST.get("override_reason", ""),
     )
     return _back(pk)
 
