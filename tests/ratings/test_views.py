@@ -333,3 +333,28 @@ def test_the_reference_points_service_refuses_an_unknown_setting(buyer):
     with pytest.raises(ValidationError) as refused:
         services.reference_points_set(buyer=buyer, speed=3)
     assert "speed" in refused.value.message_dict
+
+
+def test_the_boards_fast_body_is_the_generic_rendering_byte_for_byte(login, mary, buyer, supplier, supplier2):
+    """``LeaderboardTable.tbody`` replaces django-tables2's cell loop: the same markup, nothing lost
+    (links, bands, the "new" tag, trends with and without a snapshot, escaping)."""
+    from django.template.loader import get_template
+
+    from ratings.models import ScoreSnapshot
+
+    supplier.name = 'Steel & "Sons" <Works>'
+    supplier.save()
+    for _ in range(6):
+        f.order(buyer, supplier2, state="completed")
+    compute.scores_recompute(buyer=buyer)
+    ScoreSnapshot.objects.create(buyer=buyer, supplier=supplier2, month="2026-01-01", score=40, band="caution")
+    compute.scores_recompute(buyer=buyer)
+    for sort in ("", "?sort=-price", "?sort=trend"):
+        response = login(mary).get(reverse("ratings:board") + sort)
+        table = response.context["table"]
+        generic = get_template("django_tables2/table.html").render({"table": table, "request": response.wsgi_request})
+        body = re.search(r"<tbody[^>]*>(.*)</tbody>", generic, re.S).group(1)
+        fast = str(table.tbody())
+        assert re.sub(r">\s*\n\s*<", "><", body.strip()) == fast  # the template's line breaks aside
+        assert fast in response.content.decode()
+        assert "Steel &amp; &quot;Sons&quot; &lt;Works&gt;" in fast and "band-" in fast and "+" in fast
