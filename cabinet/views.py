@@ -266,7 +266,13 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     quote = fetch(
         request, Quote.objects.select_related("rfq"), kind=OrganizationKind.BUYER, permission=Perm.PROCURE, pk=pk
     )
-    order = perform(request, services.quote_accept, quote=quote, actor=request.actor)
+    order = perform(
+        request,
+        services.quote_accept,
+        quote=quote,
+        actor=request.actor,
+        override_reason=request.POST.get("override_reason", ""),
+    )
     if order is None:
         return redirect("cabinet:rfq_detail", pk=quote.rfq_id)
     messages.success(

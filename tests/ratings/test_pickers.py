@@ -78,3 +78,23 @@ def test_the_order_request_and_auction_forms_show_the_ratings(login, paul, buyer
 def test_a_supplier_sees_no_rating_on_the_offers_of_nobody(login, sam, supplier):
     """The offers page is the buyer's; a supplier is refused, learning no rating."""
     assert login(sam).get(reverse("pricing:offers")).status_code in (403, 404)
+
+
+def test_a_quote_from_a_supplier_blocked_since_it_was_asked_is_accepted_only_with_a_reason(
+    login, alice, buyer, supplier, supplier2
+):
+    from cabinet.models import Order
+    from marketplace.models import OverridePurpose, PartnerOverride
+
+    rfq = f.rfq(buyer, [supplier, supplier2])
+    quote = f.quote(rfq, supplier, price="90.00")
+    Partnership.objects.filter(buyer=buyer, supplier=supplier).update(rating_band=RatingBand.BLOCKED, rating_score=18)
+    client = login(alice)
+    html = client.get(reverse("cabinet:rfq_detail", args=[rfq.pk])).content.decode()
+    assert f'id="override-{quote.pk}"' in html and "band-blocked" in html
+    response = client.post(reverse("cabinet:quote_accept", args=[quote.pk]), follow=True)
+    assert "blocked by its rating" in response.content.decode() and not Order.objects.exists()
+    response = client.post(reverse("cabinet:quote_accept", args=[quote.pk]), {"override_reason": "Cheapest by far"})
+    assert response.status_code == 302 and Order.objects.get().supplier == supplier
+    override = PartnerOverride.objects.get()
+    assert override.purpose == OverridePurpose.ORDER and override.reason == "Cheapest by far"
