@@ -141,9 +141,17 @@ def setup_django(url: str) -> None:
     }
 
 
+def run_script(script: str, params: dict) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in script.split(";\n"):
+            if statement.strip():
+                cursor.execute(statement, params)
+
+
 def fill(args) -> tuple[object, object]:
     from django.core.management import call_command
-    from django.db import connection
 
     from marketplace import services
     from marketplace.models import Organization, User
@@ -156,10 +164,7 @@ def fill(args) -> tuple[object, object]:
         buyer = services.organization_create(name="Bench buyer", kind="buyer", slug="bench-buyer", owner=owner)
         params = {"buyer": buyer.pk, "suppliers": args.suppliers, "orders": args.orders}
         params.update(products=PRODUCTS, items=ITEMS_PER_SUPPLIER)
-        with connection.cursor() as cursor:
-            for statement in FILL.split(";\n"):
-                if statement.strip():
-                    cursor.execute(statement, params)
+        run_script(FILL, params)
         print(f"generated in {time.perf_counter() - started:.1f} s")
     else:
         print("reusing the generated data (drop the database to regenerate)")
@@ -168,10 +173,7 @@ def fill(args) -> tuple[object, object]:
     if not Auction.objects.filter(buyer=buyer, lot="bench").exists():
         params = {"buyer": buyer.pk, "suppliers": args.suppliers, "products": PRODUCTS}
         params.update(auctions=AUCTIONS, bidders=BIDDERS)
-        with connection.cursor() as cursor:
-            for statement in AUCTION_FILL.split(";\n"):
-                if statement.strip():
-                    cursor.execute(statement, params)
+        run_script(AUCTION_FILL, params)
         print(f"generated {AUCTIONS:,} finished auctions with {BIDDERS} bidders each")
     return buyer, User.objects.get(email="manager@bench.test")
 

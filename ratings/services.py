@@ -94,11 +94,16 @@ def bands_set(*, buyer: Organization, caution_from: Any, good_from: Any, excelle
     }
     if not limits["caution_from"] < limits["good_from"] < limits["excellent_from"]:
         raise ValidationError({"good_from": _("The limits must rise: caution below good, good below excellent.")})
+    return _settings_save(buyer, limits)
+
+
+def _settings_save(buyer: Organization, values: Mapping[str, Any]) -> RatingSettings:
+    """Store checked ``values`` on the buyer's rating settings (row locked) and queue a recompute."""
     rating = RatingSettings.objects.select_for_update().get(pk=settings_for(buyer).pk)
-    for name, value in limits.items():
+    for name, value in values.items():
         setattr(rating, name, value)
     rating.updated_at = timezone.now()
-    rating.save(update_fields=[*limits, "updated_at"])
+    rating.save(update_fields=[*values, "updated_at"])
     _recompute_after_commit(buyer)
     return rating
 
@@ -183,13 +188,7 @@ def reference_points_set(*, buyer: Organization, actor: Actor | None = None, **p
                 checked[name] = clean_currency(raw)
             except ValidationError as error:
                 raise ValidationError({name: error.messages}) from None
-    rating = RatingSettings.objects.select_for_update().get(pk=settings_for(buyer).pk)
-    for name, value in checked.items():
-        setattr(rating, name, value)
-    rating.updated_at = timezone.now()
-    rating.save(update_fields=[*checked, "updated_at"])
-    _recompute_after_commit(buyer)
-    return rating
+    return _settings_save(buyer, checked)
 
 
 @transaction.atomic

@@ -66,12 +66,10 @@ def test_weights_reorder_the_board_and_the_top_five_get_a_request_and_an_auction
     _top_five(page, category)
     page.click("#to-auction")
     page.wait_for_selector("#auction-form")
-    assert page.is_checked(f"input[name=suppliers][value='{supplier.pk}']")
-    assert page.is_checked(f"input[name=suppliers][value='{supplier2.pk}']")
-    page.fill("input[name=title]", "Rebar auction, block D")
-    page.fill("input[name=lot]", "Rebar 12 mm, 5 t")
-    page.fill("input[name=start_price]", "500000")
-    page.fill("input[name=min_step]", "1000")
+    assert all(page.is_checked(f"input[name=suppliers][value='{s.pk}']") for s in (supplier, supplier2))
+    terms = {"title": "Rebar auction, block D", "lot": "Rebar 12 mm, 5 t", "start_price": "500000", "min_step": "1000"}
+    for name, value in terms.items():
+        page.fill(f"input[name={name}]", value)
     page.click("#create-auction")
     page.wait_for_url("**/auctions/*/")
     auction = Auction.objects.get(title="Rebar auction, block D")
