@@ -237,8 +237,29 @@ def _check_suppliers(buyer: Organization, suppliers: Iterable[Organization]) -> 
     return suppliers
 
 
-def _check_blocked(buyer: Organization, suppliers: list[Organization], actor: Actor, reason: str) -> None:
-    """A supplier blocked by its rating is invited only with a reason, recorded as an override."""
+def _check_blocked(
+    buyer: Organization,
+    suppliers: list[Organization],
+    actor: Actor,
+    reason: str,
+    *,
+    overridden_since: dt.datetime | None = None,
+) -> None:
+    """A supplier blocked by its rating is invited only with a reason, recorded as an override.
+    With ``overridden_since`` (the draft's creation, when it is scheduled), a supplier whose
+    invitation to an auction was already overridden since then is not asked about again; one that
+    became blocked after the draft was made is."""
+    if overridden_since is not None:
+        from marketplace.models import PartnerOverride
+
+        covered = PartnerOverride.objects.filter(
+            partnership__buyer=buyer,
+            partnership__supplier__in=suppliers,
+            purpose=OverridePurpose.AUCTION,
+            created_at__gte=overridden_since,
+        ).values_list("partnership__supplier_id", flat=True)
+        covered = set(covered)
+        suppliers = [s for s in suppliers if s.pk not in covered]
     partnership_check_blocked(
         buyer=buyer, suppliers=suppliers, purpose=OverridePurpose.AUCTION, reason=reason, user=actor.person
     )
@@ -348,8 +369,10 @@ def auction_from_rfq(*, actor: Actor, rfq, suppliers: Iterable[Organization] | N
 
 
 @transaction.atomic
-def auction_schedule(*, auction: Auction, actor: Actor) -> Auction:
-    """draft → scheduled: the invited suppliers are told (inbox and email)."""
+def auction_schedule(*, auction: Auction, actor: Actor, override_reason: str = "") -> Auction:
+    """draft → scheduled: the invited suppliers are told (inbox and email). A supplier blocked by
+    its rating now, whose invitation was not overridden since the draft was made (it may have
+    become blocked since), needs ``override_reason``, recorded."""
     auction = _lock(auction.pk)
     _move(auction, AuctionState.SCHEDULED, actor, code="not_draft")
     invitations = _invitations(auction)
@@ -358,7 +381,9 @@ def auction_schedule(*, auction: Auction, actor: Actor) -> Auction:
     now = _now()
     if auction.ends_at <= now:
         raise ValidationError({"ends_at": _("The end must be in the future.")})
-    _check_suppliers(auction.buyer, [i.supplier for i in invitations])
+    invited = [i.supplier for i in invitations]
+    _check_suppliers(auction.buyer, invited)
+    _check_blocked(auction.buyer, invited, actor, override_reason, overridden_since=auction.created_at)
     auction.state = AuctionState.SCHEDULED
     _bump(auction, now, "state")
     _log_state(auction, AuctionState.DRAFT, actor, now, suppliers=[i.supplier.slug for i in invitations])

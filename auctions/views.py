@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.forms import chosen_suppliers, show_service_error
 from marketplace.models import Organization, OrganizationKind, Perm
-from marketplace.selectors import active_suppliers
+from marketplace.selectors import active_suppliers, partner_ratings
 from marketplace.tenancy import TenantTableView, fetch, organization_required, require, require_kind
 
 from . import log, selectors, services
@@ -134,18 +134,24 @@ def auction_create(request: HttpRequest) -> HttpResponse:
 
 
 def _auction_create(request: HttpRequest, *, tz_offset: str) -> HttpResponse:
+    from cabinet.forms import is_id
     from pricing.models import Product
 
     rfq = _rfq_of(request)
     suppliers = active_suppliers(buyer=request.organization)
     initial = _initial(rfq)
+    products = Product.objects.filter(buyer=request.organization).order_by("name")
     if rfq is None:
         initial["suppliers"] = chosen_suppliers(request, suppliers, "suppliers")
+        # A product's top contractors (ratings) name the product as the lot: the buyer's own only.
+        product = products.filter(pk=request.GET["product"]).first() if is_id(request.GET.get("product", "")) else None
+        if product is not None:
+            initial.update(product=product.pk, title=product.name, unit=product.unit)
     form = AuctionForm(
         request.POST or None,
         initial=initial,
         suppliers=suppliers,
-        products=Product.objects.filter(buyer=request.organization).order_by("name"),
+        products=products,
         from_rfq=rfq is not None,
         buyer=request.organization,
     )
@@ -279,7 +285,11 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         auction_invitations__auction=auction, auction_invitations__best_amount__isnull=False
     ).order_by("auction_invitations__rank")
     invited = list(auction.invitations.select_related("supplier").order_by("supplier__name"))
+    ratings = partner_ratings(buyer=auction.buyer, suppliers=[i.supplier_id for i in invited])
+    for invitation in invited:  # each invited supplier's band and score, where it was picked
+        invitation.rating = ratings.get(invitation.supplier_id)
     context.update(
+        any_blocked=any(i.rating is not None and i.rating.is_blocked for i in invited),
         can_control=can_control,
         invited=invited,
         extend_form=ExtendForm(),
@@ -340,6 +350,7 @@ def auction_schedule(request: HttpRequest, pk: int) -> HttpResponse:
         services.auction_schedule,
         _("The auction is scheduled; the invited suppliers are told."),
         auction=auction,
+        override_reason=request.POST.get("override_reason", ""),
     )
     return _back(pk)
 

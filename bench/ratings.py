@@ -1,5 +1,6 @@
 """Ratings benchmark: one buyer, 10,000 suppliers, 1,000,000 orders (with complaints, order lines
-of catalog products, active price lists mapped to the catalog) on PostgreSQL.
+of catalog products, active price lists mapped to the catalog, finished auctions of catalog
+products with their bidders' best bids) on PostgreSQL.
 
     python bench/ratings.py [--suppliers 10000] [--orders 1000000] [--keep]
 
@@ -10,7 +11,9 @@ Uses its own database, postgres://postgres@127.0.0.1:5432/marketplace_bench_rati
 BENCH_RATINGS_URL), which it creates, migrates and fills with bulk SQL (generate_series), not the
 ORM. Prints: the full recompute, the leaderboard's first page sorted by score and by the price
 sub-score (the real page through Django's test client), and the floor: one plain SQL aggregate
-over the orders grouped by supplier. Auction bids are not generated: the auctions app is not here yet.
+over the orders grouped by supplier. Auctions: 5,000 closed ones of catalog products, 10 bidders each
+(the best bid of each bidder is what the rating reads, kept on the invitation); a database kept
+from before they were generated gets them on the next run.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/marketplace_bench_ratings"
 PRODUCTS = 500
 ITEMS_PER_SUPPLIER = 20
+AUCTIONS = 5_000
+BIDDERS = 10
 
 FILL = """
 INSERT INTO marketplace_organization (name, slug, kind, created_at)
@@ -83,6 +88,30 @@ WHERE o.buyer_id = %(buyer)s AND o.id %% 5 = 0;
 ANALYZE;
 """
 
+AUCTION_FILL = """
+INSERT INTO auctions_auction (title, description, lot, quantity, unit, currency, start_price, min_step, min_step_kind,
+                              must_beat_best, starts_at, ends_at, soft_close_window_s, soft_close_extension_s,
+                              max_extensions, soft_close_trigger, visibility, state, extensions, bids_count, version,
+                              award_reason, cancel_reason, created_at, updated_at, opened_at, closed_at, buyer_id,
+                              product_id, log_hash, log_seq)
+SELECT 'Bench auction ' || a, '', 'bench', 100, 'pcs', 'RUB', 12000, 100, 'amount', true,
+       now() - make_interval(days => a %% 900 + 2), now() - make_interval(days => a %% 900 + 1), 0, 0, 0, 'any_bid',
+       'rank', 'closed', 0, %(bidders)s, 0, '', '', now(), now(), now(), now(), %(buyer)s,
+       (SELECT id FROM pricing_product WHERE buyer_id = %(buyer)s AND sku = 'P-' || (a %% %(products)s + 1)), '', 0
+FROM generate_series(1, %(auctions)s) a;
+
+INSERT INTO auctions_invitation (invited_at, best_amount, best_received_at, rank, bids_count, auction_id, supplier_id)
+SELECT now(), 100 * (45 + (a.id * 7 + k * 13) %% 110), now(), k, 3, a.id,
+       s.first_id + (a.id * 131 + k * 997) %% %(suppliers)s
+FROM auctions_auction a, generate_series(1, %(bidders)s) k,
+     (SELECT min(id) AS first_id FROM marketplace_organization WHERE slug LIKE 'bench-s-%%') s
+WHERE a.buyer_id = %(buyer)s AND a.lot = 'bench'
+ON CONFLICT DO NOTHING;
+
+ANALYZE auctions_auction;
+ANALYZE auctions_invitation;
+"""
+
 
 def ensure_database(url: str) -> bool:
     """Create the database if missing; True if it was created (so it needs data)."""
@@ -112,9 +141,17 @@ def setup_django(url: str) -> None:
     }
 
 
+def run_script(script: str, params: dict) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for statement in script.split(";\n"):
+            if statement.strip():
+                cursor.execute(statement, params)
+
+
 def fill(args) -> tuple[object, object]:
     from django.core.management import call_command
-    from django.db import connection
 
     from marketplace import services
     from marketplace.models import Organization, User
@@ -127,13 +164,17 @@ def fill(args) -> tuple[object, object]:
         buyer = services.organization_create(name="Bench buyer", kind="buyer", slug="bench-buyer", owner=owner)
         params = {"buyer": buyer.pk, "suppliers": args.suppliers, "orders": args.orders}
         params.update(products=PRODUCTS, items=ITEMS_PER_SUPPLIER)
-        with connection.cursor() as cursor:
-            for statement in FILL.split(";\n"):
-                if statement.strip():
-                    cursor.execute(statement, params)
+        run_script(FILL, params)
         print(f"generated in {time.perf_counter() - started:.1f} s")
     else:
         print("reusing the generated data (drop the database to regenerate)")
+    from auctions.models import Auction
+
+    if not Auction.objects.filter(buyer=buyer, lot="bench").exists():
+        params = {"buyer": buyer.pk, "suppliers": args.suppliers, "products": PRODUCTS}
+        params.update(auctions=AUCTIONS, bidders=BIDDERS)
+        run_script(AUCTION_FILL, params)
+        print(f"generated {AUCTIONS:,} finished auctions with {BIDDERS} bidders each")
     return buyer, User.objects.get(email="manager@bench.test")
 
 

@@ -747,8 +747,10 @@ def quote_decline(*, rfq: RequestForQuotation, supplier: Organization, actor: Ac
 
 
 @transaction.atomic
-def quote_accept(*, quote: Quote, actor: Actor) -> Order:
-    """The buyer chooses a quote: it becomes a Q- order; the other answers are marked not chosen."""
+def quote_accept(*, quote: Quote, actor: Actor, override_reason: str = "") -> Order:
+    """The buyer chooses a quote: it becomes a Q- order; the other answers are marked not chosen.
+    A supplier blocked by its rating (it may have become so since it was asked) needs
+    ``override_reason``, recorded."""
     rfq = RequestForQuotation.objects.select_for_update().get(pk=quote.rfq_id)
     quote = Quote.objects.select_related("supplier").get(pk=quote.pk)
     if not _is(actor, rfq.buyer_id):
@@ -786,6 +788,7 @@ def quote_accept(*, quote: Quote, actor: Actor) -> Order:
         currency=quote.currency,
         note=rfq.title,
         wanted_date=min(wanted) if wanted else None,
+        override_reason=override_reason,
     )
     quote.state = QuoteState.ACCEPTED
     quote.save(update_fields=["state"])

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.forms import chosen_suppliers, perform, show_form_errors
 from marketplace.models import OrganizationKind, Perm, acting_permission
-from marketplace.selectors import active_buyers, active_suppliers, is_active_partner
+from marketplace.selectors import active_buyers, active_suppliers, is_active_partner, partner_ratings
 from marketplace.tenancy import TenantTableView, can_act, fetch, tenant_view
 
 from . import selectors, services
@@ -139,7 +139,7 @@ def rfq_create(request: HttpRequest) -> HttpResponse:
     return render(request, "cabinet/rfq_form.html", {"form": form, "lines": lines})
 
 
-def _comparison(quotes, rfq_lines) -> dict:
+def _comparison(quotes, rfq_lines, buyer) -> dict:
     """Priced quotes side by side: one column per quote, one row per line, the best price marked;
     after an award the quotes not chosen stay, marked, as the record of why the buyer chose."""
     submitted = [q for q in quotes if q.state in PRICED_QUOTE_STATES]
@@ -147,6 +147,9 @@ def _comparison(quotes, rfq_lines) -> dict:
     rows = [{"line": line, "cells": [prices.get((q.pk, line.pk)) for q in submitted]} for line in rfq_lines]
     for row in rows:
         row["best"] = min((c.price for c in row["cells"] if c), default=None)
+    ratings = partner_ratings(buyer=buyer, suppliers=[q.supplier_id for q in submitted]) if submitted else {}
+    for quote in submitted:  # each supplier's band and score beside its prices
+        quote.rating = ratings.get(quote.supplier_id)
     return {"compared": submitted, "comparison": rows, "answered_ids": {q.supplier_id for q in quotes}}
 
 
@@ -164,7 +167,7 @@ def _rfq_buyer_context(request: HttpRequest, rfq, quotes, rfq_lines) -> dict:
         "thread_closed": closed,
         "comments": comments,
         "comment_open": not closed,
-        **_comparison(quotes, rfq_lines),
+        **_comparison(quotes, rfq_lines, buyer=request.organization),
     }
 
 
@@ -263,7 +266,13 @@ def quote_accept(request: HttpRequest, pk: int) -> HttpResponse:
     quote = fetch(
         request, Quote.objects.select_related("rfq"), kind=OrganizationKind.BUYER, permission=Perm.PROCURE, pk=pk
     )
-    order = perform(request, services.quote_accept, quote=quote, actor=request.actor)
+    order = perform(
+        request,
+        services.quote_accept,
+        quote=quote,
+        actor=request.actor,
+        override_reason=request.POST.get("override_reason", ""),
+    )
     if order is None:
         return redirect("cabinet:rfq_detail", pk=quote.rfq_id)
     messages.success(

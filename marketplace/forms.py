@@ -69,14 +69,13 @@ def show_bands(field: forms.ModelChoiceField, buyer) -> None:
     if buyer is None:
         return
     from .selectors import partner_ratings
+    from .tables import rating_text
 
     ratings = partner_ratings(buyer=buyer)
 
     def label(supplier) -> str:
-        partnership = ratings.get(supplier.pk)
-        if partnership is None or not partnership.rating_band:
-            return supplier.name
-        return f"{supplier.name} · {partnership.get_rating_band_display()} {partnership.rating_score}"
+        text = rating_text(ratings.get(supplier.pk))
+        return f"{supplier.name} · {text}" if text else supplier.name
 
     field.label_from_instance = label
 

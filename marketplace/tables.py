@@ -1,4 +1,5 @@
 import django_tables2 as tables
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import Partnership
@@ -14,6 +15,60 @@ class TenantTable(tables.Table):
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.organization = organization
+
+
+def rating_text(partnership: Partnership | None) -> str:
+    """A supplier's rating with the buyer in words ("Good 72.5", "Caution 41.0 new"); "" unrated."""
+    if partnership is None or not partnership.rating_band:
+        return ""
+    text = f"{partnership.get_rating_band_display()} {partnership.rating_score}"
+    return f"{text} {_('new')}" if partnership.rating_is_new else text
+
+
+def rating_badge(partnership: Partnership | None):
+    """The same as ``rating_text``, marked up as the band's badge (as on the leaderboard)."""
+    if partnership is None or not partnership.rating_band:
+        return "—"
+    new = format_html(' <span class="badge">{}</span>', _("new")) if partnership.rating_is_new else ""
+    return format_html(
+        '<span class="band band-{}">{}</span> {}{}',
+        partnership.rating_band,
+        partnership.get_rating_band_display(),
+        partnership.rating_score,
+        new,
+    )
+
+
+class RatingColumn(tables.Column):
+    """The supplier's current rating with the page's buyer (band and score, copied onto the
+    partnership by the ratings app), wherever a supplier is picked from a list. The partnerships
+    are read once per table, for the suppliers of the rows shown."""
+
+    def __init__(self, *, supplier_accessor: str, **kwargs):
+        kwargs.setdefault("verbose_name", _("Rating"))
+        kwargs.setdefault("empty_values", ())
+        kwargs.setdefault("orderable", False)
+        super().__init__(**kwargs)
+        self.supplier_accessor = tables.A(supplier_accessor)
+
+    def _rating(self, record, table) -> Partnership | None:
+        ratings = getattr(table, "_partner_ratings", None)
+        if ratings is None:
+            from .selectors import partner_ratings
+
+            page = getattr(table, "page", None)  # its rows are bound; an export has none, only records
+            records = [row.record for row in page.object_list] if page is not None else table.data
+            ids = {self.supplier_accessor.resolve(record) for record in records}
+            buyer = getattr(table, "organization", None)
+            ratings = partner_ratings(buyer=buyer, suppliers=ids) if buyer is not None and buyer.is_buyer else {}
+            table._partner_ratings = ratings
+        return ratings.get(self.supplier_accessor.resolve(record))
+
+    def render(self, record, table):
+        return rating_badge(self._rating(record, table))
+
+    def value(self, record, table):
+        return rating_text(self._rating(record, table))
 
 
 class MoneyColumn(tables.Column):

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.money import format_unit_price
-from marketplace.tables import UnitPriceColumn
+from marketplace.tables import RatingColumn, TenantTable, UnitPriceColumn
 
 from .models import MappingSource, PriceChange, PriceItem, PriceList, Product
 
@@ -109,11 +109,12 @@ class PriceChangeTable(tables.Table):
         return value.normalize() if value == value.to_integral() else value
 
 
-class OfferTable(tables.Table):
+class OfferTable(TenantTable):
     """Offers cheapest first within each currency (see ``selectors.offer_list``); sorting by price
-    keeps currencies apart. A supplier rating column belongs here once ratings exist."""
+    keeps currencies apart. Each supplier's rating with the buyer (band and score) beside it."""
 
     supplier = tables.Column(verbose_name=_("Supplier"), accessor="price_list__supplier__name")
+    rating = RatingColumn(supplier_accessor="price_list__supplier_id")
     sku = tables.Column(verbose_name=_("Supplier SKU"))
     name = tables.Column(verbose_name=_("Name"))
     unit = tables.Column(verbose_name=_("Unit"))
@@ -132,6 +133,7 @@ class OfferTable(tables.Table):
         model = PriceItem
         fields = (
             "supplier",
+            "rating",
             "sku",
             "name",
             "unit",

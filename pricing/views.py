@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.forms import show_service_error
 from marketplace.models import OrganizationKind, Perm
+from marketplace.selectors import partner_ratings
+from marketplace.tables import rating_text
 from marketplace.tenancy import TenantTableView, fetch, tenant_view
 
 from . import importers, selectors, services, transitions
@@ -485,9 +487,16 @@ class CompareView(TenantTableView):
 
     def get_table_kwargs(self):
         suppliers = self._comparison()[0]
+        ratings = partner_ratings(buyer=self.request.organization, suppliers=[s.pk for s in suppliers])
+
+        def header(supplier) -> str:  # the supplier's rating beside its name, as wherever one is picked
+            text = rating_text(ratings.get(supplier.pk))
+            return f"{supplier.name} · {text}" if text else supplier.name
+
         return {
             "extra_columns": [
-                (f"s{supplier.pk}", OffersColumn(verbose_name=supplier.name, orderable=False)) for supplier in suppliers
+                (f"s{supplier.pk}", OffersColumn(verbose_name=header(supplier), orderable=False))
+                for supplier in suppliers
             ]
         }
 

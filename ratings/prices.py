@@ -2,8 +2,9 @@
 products, compared with the median of the *other* suppliers for the same product and currency.
 
 Prices come from a list of sources, each a function ``(buyer) -> DataFrame`` with the columns
-``supplier_id``, ``product_id``, ``currency``, ``price``, ``spend``. Auction bids join as one more
-source once the auctions app offers ``auctions.selectors.bid_prices_for_rating(buyer=...)``.
+``supplier_id``, ``product_id``, ``currency``, ``price``, ``spend``: order lines, active price lists
+and auction bids (``auctions.selectors.bid_prices_for_rating``, read without importing the app).
+PostgreSQL reads and means all three in one statement; elsewhere pandas does, with the same figures.
 """
 
 from __future__ import annotations
@@ -85,24 +86,48 @@ def _bid_reader():
     return getattr(selectors, "bid_prices_for_rating", None)
 
 
-# The sources' rows in one statement for PostgreSQL (orders, then price lists joined to the SKU
-# mapping): one mean price per supplier, product and currency and its spend, in the order the
-# pandas path sorts them (product, currency, price, then supplier: its groupby's order kept by a
-# stable sort), so that ``_compare`` gives the same figures to the last bit.
-_PER_PRODUCT_SQL = """
+# The whole criterion in one statement for PostgreSQL. ``src``: the sources' rows (orders, price
+# lists joined to the SKU mapping, auction bids); ``per``: one mean price per supplier, product and
+# currency and its spend (the pandas path's groupby); ``ranked``: each row's place in its (product,
+# currency) group by price, and which two places of the *others* hold their median (the same index
+# arithmetic as ``_median_of_others``); ``compared``: that median, read with ``nth_value`` (the
+# k-th of the others is the group's k-th, or the next one past the row itself); then per supplier
+# the spend-weighted mean of price / median (a product weighs its spend, at least 1), as
+# ``_compare`` does. Only one row per supplier leaves the database.
+_RATIOS_SQL = """
 WITH src AS (
     SELECT o.supplier_id, o.product_id, o.currency, o.avg_price::float8 AS price, o.spend::float8 AS spend
       FROM ({orders}) AS o
     UNION ALL
     SELECT b.supplier_id, m.product_id, b.currency_code, b.base_price::float8, 0.0
       FROM ({bases}) AS b
-      JOIN ({mappings}) AS m ON m.supplier_id = b.supplier_id AND m.supplier_sku = b.sku
+      JOIN ({mappings}) AS m ON m.supplier_id = b.supplier_id AND m.supplier_sku = b.sku{bids}
+), per AS (
+    SELECT supplier_id, product_id, currency, avg(price) AS price, coalesce(sum(spend), 0.0) AS spend
+      FROM src
+     GROUP BY supplier_id, product_id, currency
+    HAVING avg(price) > 0
+), ranked AS (
+    SELECT supplier_id, product_id, currency, price, spend, size, pos,
+           CASE WHEN (size - 1) %% 2 = 1 THEN (size - 2) / 2 ELSE greatest((size - 1) / 2 - 1, 0) END AS lo,
+           CASE WHEN (size - 1) %% 2 = 1 THEN (size - 2) / 2 ELSE (size - 1) / 2 END AS hi,
+           greatest(group_spend, 1.0) AS weight
+      FROM (SELECT per.*, count(*) OVER g AS size, sum(spend) OVER g AS group_spend,
+                   row_number() OVER (g ORDER BY price, supplier_id) - 1 AS pos
+              FROM per WINDOW g AS (PARTITION BY product_id, currency)) AS counted
+     WHERE size > 1
+), compared AS (
+    SELECT supplier_id, price, weight,
+           (nth_value(price, (lo + (lo >= pos)::int + 1)::int) OVER w
+            + nth_value(price, (hi + (hi >= pos)::int + 1)::int) OVER w) / 2 AS median
+      FROM ranked
+    WINDOW w AS (PARTITION BY product_id, currency ORDER BY price, supplier_id
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING)
 )
-SELECT supplier_id, product_id, currency, avg(price) AS price, coalesce(sum(spend), 0.0) AS spend
-  FROM src
- GROUP BY supplier_id, product_id, currency
-HAVING avg(price) > 0
- ORDER BY product_id, currency COLLATE "C", price, supplier_id
+SELECT supplier_id, sum(price / median * weight) / sum(weight) AS price_ratio, count(*) AS price_products
+  FROM compared
+ WHERE median > 0
+ GROUP BY supplier_id
 """
 
 
@@ -111,28 +136,36 @@ def _sql_of(queryset) -> tuple[str, tuple]:
     return sql, tuple(params)
 
 
-def _per_product_in_sql(buyer) -> pd.DataFrame:
+def _ratios_in_sql(buyer) -> pd.DataFrame:
     orders, orders_params = _sql_of(order_line_prices_for_rating(buyer=buyer))
     bases, bases_params = _sql_of(base_prices_for_rating(buyer=buyer))
     mapped = mapping_list(buyer=buyer).order_by().values("supplier_id", "supplier_sku", "product_id")
     mappings, mappings_params = _sql_of(mapped)
-    sql = _PER_PRODUCT_SQL.format(orders=orders, bases=bases, mappings=mappings)
+    params = orders_params + bases_params + mappings_params
+    bids = ""
+    read_bids = _bid_reader()
+    if read_bids is not None:
+        bid_sql, bid_params = _sql_of(read_bids(buyer=buyer).order_by())
+        bids = f"\n    UNION ALL\n    SELECT a.supplier_id, a.product_id, a.currency, a.price::float8, 0.0 FROM ({bid_sql}) AS a"
+        params += bid_params
+    sql = _RATIOS_SQL.format(orders=orders, bases=bases, mappings=mappings, bids=bids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, orders_params + bases_params + mappings_params)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    frame = pd.DataFrame(rows, columns=["supplier_id", "product_id", "currency", "price", "spend"])
-    return frame.astype({"price": float, "spend": float})
+    frame = pd.DataFrame(rows, columns=["supplier_id", "price_ratio", "price_products"]).set_index("supplier_id")
+    return frame.astype({"price_ratio": float, "price_products": int})
 
 
 def price_ratios(buyer, sources=None) -> pd.DataFrame:
     """Per supplier: ``price_ratio`` (its price / the others' median, spend-weighted over products)
     and ``price_products`` (how many products were compared). Index: supplier id.
 
-    On PostgreSQL, with the default sources and no auction bids yet, one SQL statement reads the
-    sources and means them (``_PER_PRODUCT_SQL``); elsewhere, the sources' frames are read and
-    meant in pandas. The comparison itself is the same code on both (``_compare``)."""
-    if sources is None and connection.vendor == "postgresql" and _bid_reader() is None:
-        return _compare(_per_product_in_sql(buyer))
+    On PostgreSQL, with the default sources (auction bids among them), one SQL statement reads the
+    sources and compares them (``_RATIOS_SQL``); elsewhere, or with other ``sources``, the sources'
+    frames are read and compared in pandas (``_compare``). A test holds the two paths to the same
+    figures."""
+    if sources is None and connection.vendor == "postgresql":
+        return _ratios_in_sql(buyer)
     frames = [source(buyer) for source in (sources or SOURCES)]
     data = pd.concat([f for f in frames if not f.empty] or [_frame([])], ignore_index=True)
     if data.empty:

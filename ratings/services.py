@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.actors import Actor
 from marketplace.models import Organization
+from marketplace.money import clean_currency
 from marketplace.notifications import notify
 from marketplace.selectors import is_active_partner
 
@@ -93,13 +94,101 @@ def bands_set(*, buyer: Organization, caution_from: Any, good_from: Any, excelle
     }
     if not limits["caution_from"] < limits["good_from"] < limits["excellent_from"]:
         raise ValidationError({"good_from": _("The limits must rise: caution below good, good below excellent.")})
+    return _settings_save(buyer, limits)
+
+
+def _settings_save(buyer: Organization, values: Mapping[str, Any]) -> RatingSettings:
+    """Store checked ``values`` on the buyer's rating settings (row locked) and queue a recompute."""
     rating = RatingSettings.objects.select_for_update().get(pk=settings_for(buyer).pk)
-    for name, value in limits.items():
+    for name, value in values.items():
         setattr(rating, name, value)
     rating.updated_at = timezone.now()
-    rating.save(update_fields=[*limits, "updated_at"])
+    rating.save(update_fields=[*values, "updated_at"])
     _recompute_after_commit(buyer)
     return rating
+
+
+# The reference points a buyer sets: (lowest, highest) of each whole-number one.
+WHOLE_LIMITS = {
+    "half_life_days": (1, 3650),
+    "orders_reference": (1, 100_000),
+    "prior_orders": (1, 1000),
+    "new_below_orders": (0, 1000),
+    "tenure_cap_months": (1, 600),
+}
+MAX_VOLUME_CAP = Decimal("1000000000000")
+
+
+def _whole(name: str, raw: Any) -> int:
+    low, high = WHOLE_LIMITS[name]
+    message = _("A whole number from %(low)s to %(high)s.") % {"low": low, "high": high}
+    if isinstance(raw, bool):
+        raise ValidationError({name: message})
+    try:
+        value = Decimal(str(raw).strip())
+    except (InvalidOperation, TypeError):
+        raise ValidationError({name: message}) from None
+    if not value.is_finite() or value != value.to_integral_value() or not low <= value <= high:
+        raise ValidationError({name: message})
+    return int(value)
+
+
+def _positive_decimal(name: str, raw: Any, *, high: Decimal, places: int, message: str) -> Decimal:
+    try:
+        value = Decimal(str(raw).strip().replace(" ", "").replace(",", ".")) if not isinstance(raw, bool) else None
+    except (InvalidOperation, TypeError):
+        value = None
+    if value is None or not value.is_finite() or not 0 < value <= high:
+        raise ValidationError({name: message})
+    quantized = value.quantize(Decimal(1).scaleb(-places))
+    if quantized <= 0:
+        raise ValidationError({name: message})
+    return quantized
+
+
+@transaction.atomic
+def reference_points_set(*, buyer: Organization, actor: Actor | None = None, **points: Any) -> RatingSettings:
+    """Set the reference points named in ``points`` (the others keep theirs): the half-life of an
+    order, the orders and the volume for full marks and the volume's currency, the highest
+    acceptable complaint rate (a fraction: 0.1 is 10 %), the weight of the buyer's average in
+    orders, the "new" threshold and the tenure for full marks. Each is checked; a refusal names its
+    field and changes nothing. The scores are recomputed after commit."""
+    known = {*WHOLE_LIMITS, "volume_cap", "currency", "max_complaint_rate"}
+    unknown = sorted(set(points) - known)
+    if unknown:
+        raise ValidationError(
+            {
+                unknown[0]: _("Unknown setting “%(name)s”: use %(names)s.")
+                % {"name": unknown[0], "names": ", ".join(sorted(known))}
+            }
+        )
+    checked: dict[str, Any] = {}
+    for name, raw in points.items():
+        if name in WHOLE_LIMITS:
+            checked[name] = _whole(name, raw)
+        elif name == "volume_cap":
+            checked[name] = _positive_decimal(
+                name,
+                raw,
+                high=MAX_VOLUME_CAP,
+                places=2,
+                message=_("The volume for full marks is an amount above zero, at most %(max)s.")
+                % {"max": f"{MAX_VOLUME_CAP:,}"},
+            )
+        elif name == "max_complaint_rate":
+            checked[name] = _positive_decimal(
+                name,
+                raw,
+                high=Decimal("1"),
+                places=3,
+                message=_("The highest acceptable complaint rate is above 0 % and at most 100 %, in steps of 0.1 %."),
+            )
+        else:
+            try:
+                checked[name] = clean_currency(raw)
+            except ValidationError as error:
+                raise ValidationError({name: error.messages}) from None
+    return _settings_save(buyer, checked)
 
 
 @transaction.atomic

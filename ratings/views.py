@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
@@ -49,9 +50,11 @@ board = LeaderboardView.as_view()
 
 
 def _settings_initial(rating) -> dict:
-    initial = {f"weight_{name}": w.normalize() for name, w in rating.weights().items()}
-    for name in ("caution_from", "good_from", "excellent_from", "share_with_suppliers"):
+    initial = {f"weight_{name}": f"{w.normalize():f}" for name, w in rating.weights().items()}
+    for name in ("caution_from", "good_from", "excellent_from", "share_with_suppliers", *SettingsForm.REFERENCE_POINTS):
         initial[name] = getattr(rating, name)
+    initial["volume_cap"] = f"{rating.volume_cap.normalize():f}"
+    initial["max_complaint_rate"] = f"{(rating.max_complaint_rate * 100).normalize():f}"
     return initial
 
 
@@ -64,14 +67,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.weights_set(buyer=buyer, weights={n: data[f"weight_{n}"] for n in CRITERIA}, actor=request.actor)
-            services.bands_set(
-                buyer=buyer,
-                caution_from=data["caution_from"],
-                good_from=data["good_from"],
-                excellent_from=data["excellent_from"],
-            )
-            services.sharing_set(buyer=buyer, share=data["share_with_suppliers"])
+            with transaction.atomic():  # one refusal and nothing of the form is saved
+                weights = {n: data[f"weight_{n}"] for n in CRITERIA}
+                services.weights_set(buyer=buyer, weights=weights, actor=request.actor)
+                services.bands_set(
+                    buyer=buyer,
+                    caution_from=data["caution_from"],
+                    good_from=data["good_from"],
+                    excellent_from=data["excellent_from"],
+                )
+                services.reference_points_set(buyer=buyer, actor=request.actor, **form.reference_points())
+                services.sharing_set(buyer=buyer, share=data["share_with_suppliers"])
         except ValidationError as error:
             show_service_error(request, error, form)
         else:
@@ -135,12 +141,14 @@ def trust_add(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("ratings:supplier", slug=found.slug)
 
 
-def _auction_url(slugs: list[str]) -> str | None:
-    """The auction step, once the auctions app names its creation page ``auctions:create``."""
+def _auction_url(slugs: list[str], product=None) -> str | None:
+    """The auction step, once the auctions app names its creation page ``auctions:create``: the
+    suppliers invited and, for a product's top, the product as the lot."""
     try:
-        return f"{reverse('auctions:create')}?suppliers={','.join(slugs)}"
+        url = f"{reverse('auctions:create')}?suppliers={','.join(slugs)}"
     except NoReverseMatch:
         return None
+    return f"{url}&product={product.pk}" if product is not None else url
 
 
 @tenant_view(kind=OrganizationKind.BUYER, permission=Perm.PROCURE)
@@ -148,18 +156,23 @@ def _auction_url(slugs: list[str]) -> str | None:
 def top(request: HttpRequest) -> HttpResponse:
     buyer = request.organization
     form = TopForm(request.GET or None, buyer=buyer)
-    chosen = []
+    chosen, product = [], None
     if form.is_valid():
+        product = form.cleaned_data["product"]
         chosen = selectors.top_contractors(
-            buyer=buyer, category=form.cleaned_data["category"], limit=form.cleaned_data["n"] or 5
+            buyer=buyer,
+            category=form.cleaned_data["category"],
+            product_id=product.pk if product else None,
+            limit=form.cleaned_data["n"] or 5,
         )
     slugs = [s.supplier.slug for s in chosen]
     context = {
         "form": form,
         "chosen": chosen,
+        "product": product,
         "rfq_url": f"{reverse('cabinet:rfq_create')}?suppliers={','.join(slugs)}" if slugs else None,
         "order_url": f"{reverse('cabinet:order_create')}?supplier={slugs[0]}" if slugs else None,
-        "auction_url": _auction_url(slugs) if slugs else None,
+        "auction_url": _auction_url(slugs, product) if slugs else None,
     }
     return render(request, "ratings/top.html", context)
 

@@ -1,8 +1,10 @@
 """A manager tunes the weights and watches the board reorder; procurement goes from a category's
-top five to a request for quotation to them (the auction step joins once the auctions app is merged)."""
+top five to a request for quotation to them, and from the same top five to a scheduled auction
+with them invited."""
 
 import pytest
 
+from auctions.models import Auction
 from cabinet.models import RequestForQuotation
 from marketplace.models import Partnership
 from tests import factories
@@ -33,7 +35,9 @@ def _first_on_board(page) -> str:
 
 
 @pytest.mark.browser
-def test_weights_reorder_the_board_and_the_top_five_get_a_request(page, buyer, alice, supplier, supplier2):
+def test_weights_reorder_the_board_and_the_top_five_get_a_request_and_an_auction(
+    page, buyer, alice, supplier, supplier2
+):
     category = factories.CategoryFactory(buyer=buyer, name="Steel")
     for partnership in Partnership.objects.filter(buyer=buyer):
         partnership.categories.add(category)
@@ -46,15 +50,10 @@ def test_weights_reorder_the_board_and_the_top_five_get_a_request(page, buyer, a
     _weigh_only(page, "tenure")
     assert _first_on_board(page) == "bolt-house"
 
-    page.goto("/ratings/top/")
-    page.select_option("select[name=category]", str(category.pk))
-    page.fill("input[name=n]", "5")
-    page.click("#top-form button[type=submit]")
-    page.wait_for_selector("#top tbody tr[data-supplier]")
+    _top_five(page, category)
     assert page.get_attribute("#top tbody tr:first-child", "data-supplier") == "bolt-house"
     page.click("#to-rfq")
-    chosen = page.eval_on_selector("select[name=suppliers]", "s => [...s.selectedOptions].map(o => o.value)")
-    assert {str(supplier.pk), str(supplier2.pk)} <= set(chosen)
+    assert _chosen(page) >= {str(supplier.pk), str(supplier2.pk)}
     page.fill("input[name=title]", "Rebar for block D")
     page.fill("input[name=lines-0-name]", "Rebar 12 mm")
     page.fill("input[name=lines-0-quantity]", "5")
@@ -62,3 +61,29 @@ def test_weights_reorder_the_board_and_the_top_five_get_a_request(page, buyer, a
     page.wait_for_url("**/cabinet/requests/*/")
     rfq = RequestForQuotation.objects.get(title="Rebar for block D")
     assert set(rfq.suppliers.values_list("slug", flat=True)) == {"steel-works", "bolt-house"}
+
+    _top_five(page, category)
+    page.click("#to-auction")
+    page.wait_for_selector("#auction-form")
+    assert _chosen(page) >= {str(supplier.pk), str(supplier2.pk)}
+    terms = {"title": "Rebar auction, block D", "lot": "Rebar 12 mm, 5 t", "start_price": "500000", "min_step": "1000"}
+    for name, value in terms.items():
+        page.fill(f"input[name={name}]", value)
+    page.click("#create-auction")
+    page.wait_for_url("**/auctions/*/")
+    auction = Auction.objects.get(title="Rebar auction, block D")
+    assert auction.state == "scheduled"
+    assert set(auction.invitations.values_list("supplier__slug", flat=True)) == {"steel-works", "bolt-house"}
+
+
+def _top_five(page, category):
+    page.goto("/ratings/top/")
+    page.select_option("select[name=category]", str(category.pk))
+    page.fill("input[name=n]", "5")
+    page.click("#top-form button[type=submit]")
+    page.wait_for_selector("#top tbody tr[data-supplier]")
+
+
+def _chosen(page) -> set[str]:
+    """The suppliers preselected in a form's supplier picker (a select)."""
+    return set(page.eval_on_selector("select[name=suppliers]", "s => [...s.selectedOptions].map(o => o.value)"))

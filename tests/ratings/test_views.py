@@ -1,6 +1,7 @@
 """Pages and API of the ratings: happy paths, isolation (404), roles (403), bad input refused."""
 
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -226,11 +227,134 @@ def test_a_categorys_top_five_go_to_an_auction_with_them_invited(login, paul, bu
     form = client.get(url + ",olgas-mill,nobody").context["form"]  # strangers are not preselected
     assert sorted(form.initial["suppliers"]) == sorted(s.pk for s in top)
     html = str(form["suppliers"])
-    assert all(re.search(rf'value="{s.pk}"[^>]*checked', html) for s in top)
-    assert len(re.findall(r"checked", html)) == 5
+    assert all(re.search(rf'value="{s.pk}"[^>]*selected', html) for s in top)  # a picker (a select)
+    assert len(re.findall(r"selected", html)) == 5
 
     response = client.post(reverse("auctions:create"), _form(top, title="Rebar for block D"))
     assert response.status_code == 302
     auction = Auction.objects.get(title="Rebar for block D")
     assert auction.state == "scheduled"
     assert set(auction.invitations.values_list("supplier__slug", flat=True)) == {s.slug for s in top}
+
+
+def test_a_products_top_contractors_are_those_offering_it_and_lead_to_its_auction(
+    login, paul, buyer, supplier, supplier2, outsider_buyer
+):
+    from pricing.models import MappingSource, Product, SkuMapping
+
+    rebar = Product.objects.create(buyer=buyer, sku="P-1", name="Rebar 12", unit="t")
+    SkuMapping.objects.create(
+        buyer=buyer, supplier=supplier2, supplier_sku="R-12", product=rebar, source=MappingSource.MANUAL
+    )
+    compute.scores_recompute(buyer=buyer)
+    client = login(paul)
+    page = client.get(reverse("ratings:top") + f"?product={rebar.pk}&n=5")
+    assert [s.supplier for s in page.context["chosen"]] == [supplier2]  # the one whose list offers it
+    assert "Rebar 12" in page.content.decode()
+    url = page.context["auction_url"]
+    assert url == reverse("auctions:create") + f"?suppliers={supplier2.slug}&product={rebar.pk}"
+    form = client.get(url).context["form"]
+    assert form.initial["product"] == rebar.pk and form.initial["suppliers"] == [supplier2.pk]
+
+    theirs = Product.objects.create(buyer=outsider_buyer, sku="P-1", name="Theirs")
+    refused = client.get(reverse("ratings:top") + f"?product={theirs.pk}")
+    assert refused.status_code == 200 and refused.context["chosen"] == []
+    assert "Choose a product of your catalog." in refused.content.decode()
+    assert "product" not in client.get(reverse("auctions:create") + f"?product={theirs.pk}").context["form"].initial
+    assert client.get(reverse("auctions:create") + "?product=abc").status_code == 200
+
+
+def _settings_post(**changes) -> dict:
+    data = {
+        f"weight_{name}": "1" for name in ("orders", "volume", "complaints", "delivery", "price", "tenure", "trust")
+    }
+    data.update(caution_from="30", good_from="50", excellent_from="80", half_life_days="180", orders_reference="50")
+    data.update(volume_cap="10000000", currency="RUB", max_complaint_rate="10", prior_orders="20")
+    data.update(new_below_orders="5", tenure_cap_months="36")
+    data.update(changes)
+    return data
+
+
+def test_the_buyer_sets_the_reference_points_and_the_scores_follow(
+    login, mary, buyer, supplier, django_capture_on_commit_callbacks
+):
+    Partnership.objects.filter(supplier=supplier).update(active_since="2026-01-01")
+    f.order(buyer, supplier, state="completed")
+    compute.scores_recompute(buyer=buyer)
+    before = SupplierScore.objects.get(supplier=supplier)
+    client = login(mary)
+    page = client.get(reverse("ratings:settings")).content.decode()
+    assert 'name="half_life_days" value="180"' in page and 'name="max_complaint_rate" value="10"' in page
+    assert 'name="volume_cap" value="10000000"' in page
+
+    changes = dict(half_life_days="30", orders_reference="1", tenure_cap_months="6", max_complaint_rate="2.5")
+    changes.update(volume_cap="1 000", currency="usd", prior_orders="5", new_below_orders="0", weight_price="2")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("ratings:settings"), _settings_post(**changes))
+    assert response.status_code == 302
+    rating = RatingSettings.objects.get(buyer=buyer)
+    assert (rating.half_life_days, rating.orders_reference, rating.tenure_cap_months) == (30, 1, 6)
+    assert rating.max_complaint_rate == Decimal("0.025") and rating.volume_cap == Decimal("1000")
+    assert (rating.currency, rating.prior_orders, rating.new_below_orders) == ("USD", 5, 0)
+    after = SupplierScore.objects.get(supplier=supplier)  # recomputed with them
+    assert after.tenure_score == 1.0 > before.tenure_score
+    assert after.orders_score == pytest.approx(1.0, abs=1e-6) and before.orders_score < 0.1
+    assert after.is_new is False and before.is_new is True and after.volume_value == 0  # its order was in RUB
+    assert 'name="max_complaint_rate" value="2.5"' in client.get(reverse("ratings:settings")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("half_life_days", "0", "A whole number from 1 to 3650."),
+        ("half_life_days", "1.5", "A whole number from 1 to 3650."),
+        ("orders_reference", "lots", "A whole number from 1 to 100000."),
+        ("prior_orders", "-3", "A whole number from 1 to 1000."),
+        ("tenure_cap_months", "", "This field is required."),
+        ("volume_cap", "0", "The volume for full marks is an amount above zero"),
+        ("volume_cap", "1e400", "The volume for full marks is an amount above zero"),
+        ("max_complaint_rate", "150", "at most 100 %"),
+        ("max_complaint_rate", "abc", "at most 100 %"),
+        ("max_complaint_rate", "0.01", "at most 100 %"),
+        ("currency", "RUBLES", ""),
+    ],
+)
+def test_it_refuses_bad_reference_points_and_saves_nothing_of_the_form(login, mary, buyer, field, value, message):
+    RatingSettings.objects.get_or_create(buyer=buyer)
+    before = RatingSettings.objects.filter(buyer=buyer).values().get()
+    response = login(mary).post(reverse("ratings:settings"), _settings_post(weight_orders="7", **{field: value}))
+    assert response.status_code == 200
+    assert response.context["form"].errors.get(field)
+    assert message in " ".join(response.context["form"].errors[field])
+    assert RatingSettings.objects.filter(buyer=buyer).values().get() == before  # not even the weight
+
+
+def test_the_reference_points_service_refuses_an_unknown_setting(buyer):
+    with pytest.raises(ValidationError) as refused:
+        services.reference_points_set(buyer=buyer, speed=3)
+    assert "speed" in refused.value.message_dict
+
+
+def test_the_boards_fast_body_is_the_generic_rendering_byte_for_byte(login, mary, buyer, supplier, supplier2):
+    """``LeaderboardTable.tbody`` replaces django-tables2's cell loop: the same markup, nothing lost
+    (links, bands, the "new" tag, trends with and without a snapshot, escaping)."""
+    from django.template.loader import get_template
+
+    from ratings.models import ScoreSnapshot
+
+    supplier.name = 'Steel & "Sons" <Works>'
+    supplier.save()
+    for _ in range(6):
+        f.order(buyer, supplier2, state="completed")
+    compute.scores_recompute(buyer=buyer)
+    ScoreSnapshot.objects.create(buyer=buyer, supplier=supplier2, month="2026-01-01", score=40, band="caution")
+    compute.scores_recompute(buyer=buyer)
+    for sort in ("", "?sort=-price", "?sort=trend"):
+        response = login(mary).get(reverse("ratings:board") + sort)
+        table = response.context["table"]
+        generic = get_template("django_tables2/table.html").render({"table": table, "request": response.wsgi_request})
+        body = re.search(r"<tbody[^>]*>(.*)</tbody>", generic, re.S).group(1)
+        fast = str(table.tbody())
+        assert re.sub(r">\s*\n\s*<", "><", body.strip()) == fast  # the template's line breaks aside
+        assert fast in response.content.decode()
+        assert "Steel &amp; &quot;Sons&quot; &lt;Works&gt;" in fast and "band-" in fast and "+" in fast
