@@ -68,7 +68,10 @@ def publish(news: dict) -> None:
         # order news by version, so sends that overtake each other do no harm).
         asyncio.run_coroutine_threadsafe(_send(layer, news), loop)
         return
-    async_to_sync(_send)(layer, news)
+    try:
+        async_to_sync(_send)(layer, news)
+    except Exception:  # e.g. called from a thread that runs an event loop of its own
+        logger.exception("auction %s: broadcast of version %s failed", news.get("auction_id"), news.get("version"))
 
 
 def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
