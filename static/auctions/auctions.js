@@ -624,6 +624,8 @@
     var xs = Array.from(new Set([].concat.apply([], lines.map(function (l) {
       return l.points.map(function (p) { return p[0]; });
     })))).sort(function (a, b) { return a - b; });
+    // uPlot draws a time axis of years around a single x: a minute either side gives it a span.
+    if (xs.length === 1) xs = [xs[0] - 60, xs[0], xs[0] + 60];
     var data = [xs].concat(lines.map(function (line) {
       var at = new Map(line.points.map(function (p) { return [p[0], p[1]]; }));
       return xs.map(function (x) { return at.has(x) ? at.get(x) : null; });
