@@ -440,11 +440,11 @@ def _refused(refusal: rules.Refusal, *, client_id: str, received_at: dt.datetime
 
 # One transaction places a batch of attempts on one auction: those that reached this process while
 # the previous batch held the lock (``auctions.batching``; a single attempt is a batch of one). The
-# row lock is held for a fixed number of statements whatever the batch's size (PostgreSQL: the
-# lock; one read of the standing, of the first answers to the batch's client_ids and of ids for its
-# bids; one statement writing the bids, the log entries, the standing, the refusals and the auction
-# row; COMMIT). The rules judge each attempt alone, in order of receipt, on plain values in between;
-# the news is built after the commit and published once per batch (an extension closes its own).
+# row lock is held for two round trips whatever the batch's size (PostgreSQL: one query string locks
+# the row, then reads the standing, the first answers to the batch's client_ids and ids for its
+# bids; one writes the bids, the log entries, the standing, the refusals and the auction row, and
+# commits). The rules judge each attempt alone, in order of receipt, on plain values in between; the
+# news is built after the commit and published once per batch (an extension closes its own).
 
 
 @dataclass(slots=True)
@@ -514,13 +514,15 @@ def _keys(attempts: Iterable[BidAttempt]) -> set[tuple[int, str]]:
     return keys
 
 
-def _read_pg(auction: Auction, keys: set, ids: int) -> tuple[list[_Line], dict, list[int]]:
+def _read_pg(auction_id: int, keys: set, ids: int) -> tuple[str, list]:
+    """The batch's read: the standing lines ('l'), the first answers to its client_ids ('b' a bid,
+    'r' a refusal) and ``ids`` fresh bid ids ('n'), as one statement and its parameters."""
     inv, org, bid, ref = (m._meta.db_table for m in (Invitation, Organization, Bid, BidRefusal))
     sql = (
         "SELECT 'l', i.id, i.supplier_id, i.best_amount, i.best_received_at, i.rank, i.bids_count, o.slug::text,"
         f" o.name::text, NULL::text FROM {inv} i JOIN {org} o ON o.id = i.supplier_id WHERE i.auction_id = %s"
     )
-    params: list = [auction.pk]
+    params: list = [auction_id]
     if keys:
         # Both lists through the unique index; the pairs that were not asked for are dropped below.
         sql += (
@@ -531,17 +533,18 @@ def _read_pg(auction: Auction, keys: set, ids: int) -> tuple[list[_Line], dict, 
             f" r.message FROM {ref} r WHERE r.auction_id = %s AND r.supplier_id = ANY(%s) AND r.client_id = ANY(%s)"
         )
         suppliers, client_ids = sorted({s for s, _c in keys}), sorted({c for _s, c in keys})
-        params += [auction.pk, suppliers, client_ids] * 2
+        params += [auction_id, suppliers, client_ids] * 2
     if ids:
         sql += (
             f" UNION ALL SELECT 'n', nextval(pg_get_serial_sequence('{bid}', 'id')), NULL, NULL, NULL, NULL, NULL,"
             " NULL, NULL, NULL FROM generate_series(1, %s)"
         )
         params.append(ids)
+    return sql, params
+
+
+def _parse_pg(rows: list[tuple], keys: set) -> tuple[list[_Line], dict, list[int]]:
     lines, previous, drawn = [], {}, []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     for kind, pk, supplier_id, amount, at, rank, count, text1, text2, text3 in rows:
         if kind == "l":
             lines.append(_Line(pk, supplier_id, amount, at, rank, count, _Supplier(supplier_id, text1, text2)))
@@ -585,23 +588,36 @@ def _read_orm(auction: Auction, keys: set) -> tuple[list[_Line], dict]:
     return lines, previous
 
 
-def _read(auction: Auction, attempts: list[BidAttempt]) -> _Batch:
-    """Under the lock: the invited suppliers' standing lines (by supplier id), the first answer to
-    each of the batch's client_ids already given, and (PostgreSQL) ids for the batch's bids."""
-    keys = _keys(attempts)
-    if _postgres():
-        lines, previous, ids = _read_pg(auction, keys, len(attempts))
-    else:
-        (lines, previous), ids = _read_orm(auction, keys), []
-    return _Batch(auction=auction, lines=lines, previous=previous, ids=ids)
-
-
-def _lock_for_bid(auction_id: object) -> Auction | None:
-    """The auction's row, locked: plain SQL (no query to compile while the lot waits)."""
+def _lock_and_read(auction_id: object, attempts: list[BidAttempt]) -> _Batch | None:
+    """The auction's row, locked, then the invited suppliers' standing lines (by supplier id), the
+    first answer already given to each of the batch's client_ids, and (PostgreSQL) ids for its
+    bids. On PostgreSQL in one round trip: the read is the same query string's second statement,
+    so it runs once the lock is granted, on a snapshot of its own (READ COMMITTED), and sees what
+    the previous holder committed. None when there is no such auction."""
     pk = Auction._meta.pk.get_prep_value(auction_id)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = list(Auction.objects.raw(f"SELECT * FROM {Auction._meta.db_table} WHERE id = %s{lock}", [pk]))
-    return found[0] if found else None
+    keys = _keys(attempts)
+    if not _postgres():
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        found = list(Auction.objects.raw(f"SELECT * FROM {Auction._meta.db_table} WHERE id = %s{lock}", [pk]))
+        if not found:
+            return None
+        lines, previous = _read_orm(found[0], keys)
+        return _Batch(auction=found[0], lines=lines, previous=previous, ids=[])
+    fields = Auction._meta.concrete_fields
+    columns = ", ".join(field.column for field in fields)
+    read, params = _read_pg(pk, keys, len(attempts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {Auction._meta.db_table} WHERE id = %s FOR UPDATE; {read}", [pk, *params]
+        )
+        row = cursor.fetchone()
+        cursor.nextset()
+        rows = cursor.fetchall()
+    if row is None:
+        return None
+    auction = Auction.from_db(connection.alias, [field.attname for field in fields], row)
+    lines, previous, ids = _parse_pg(rows, keys)
+    return _Batch(auction=auction, lines=lines, previous=previous, ids=ids)
 
 
 def _previous_answer(auction: Auction, client_id: str, previous: tuple) -> BidOutcome:
@@ -645,16 +661,15 @@ def _bids_place(auction_id: object, attempts: Sequence[BidAttempt]) -> list[BidO
     """Place ``attempts`` on one auction in one transaction; their outcomes, in the same order."""
     outcomes: list[BidOutcome | None] = [None] * len(attempts)
     with transaction.atomic():
-        auction = _lock_for_bid(auction_id)
-        if auction is None:
+        batch = _lock_and_read(auction_id, list(attempts))
+        if batch is None:
             return [_not_found(attempt) for attempt in attempts]
-        _open_if_late(auction, attempts)
-        batch = _read(auction, list(attempts))
+        _open_if_late(batch.auction, attempts)
         for k in sorted(range(len(attempts)), key=lambda k: attempts[k].received_at):  # order of receipt
             with translation.override(attempts[k].language):
                 outcomes[k] = _place(batch, attempts[k])
-        _write(batch)
-        _publish_batch(batch)
+        _publish_batch(batch)  # (registered first: nothing follows the write, which may commit)
+        _write(batch, commit=len(connection.atomic_blocks) == 1)
     return outcomes
 
 
@@ -865,10 +880,14 @@ _BID_COLUMNS += ("rank_after", "created_at")
 _REFUSAL_COLUMNS = ("auction_id", "supplier_id", "client_id", "code", "message", "received_at")
 
 
-def _write(batch: _Batch) -> None:
+def _write(batch: _Batch, *, commit: bool = False) -> None:
     """Everything the batch's attempts wrote besides what ``_new_bid`` saved: the bids (PostgreSQL),
     the log entries, the standing lines that moved, the remembered refusals and the auction row (the
-    chain's head; after an accepted bid also its fields). One statement on PostgreSQL."""
+    chain's head; after an accepted bid also its fields). One statement on PostgreSQL; with
+    ``commit`` (the caller's transaction is the outermost) the same round trip commits it, and the
+    commit Django then asks for finds nothing left to do (psycopg skips it on an idle connection),
+    so the row lock is released one round trip sooner. A failing COMMIT raises from here, and the
+    transaction is rolled back as any other failure."""
     if not batch.entries:  # only repeated client_ids: nothing new
         return
     auction = batch.auction
@@ -912,8 +931,9 @@ def _write(batch: _Batch) -> None:
             params += [line.pk, *(getattr(line, name) for name in _LINE_FIELDS)]
     sets = ", ".join(f"{name} = %s" for name in fields)
     params += [*(getattr(auction, name) for name in fields), auction.pk]
+    statement = f"WITH {', '.join(ctes)} UPDATE {Auction._meta.db_table} SET {sets} WHERE id = %s"
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} UPDATE {Auction._meta.db_table} SET {sets} WHERE id = %s", params)
+        cursor.execute(statement + ("; COMMIT" if commit else ""), params)
 
 
 # -- the buyer's controls --------------------------------------------------------------------------
