@@ -72,6 +72,11 @@ class GroupCommit(Generic[Item, Answer]):
         try:
             self._answer(key, batch)
         finally:
+            for slot in batch:
+                if not slot.done:  # interrupted by more than an Exception: nobody may wait forever
+                    slot.error = slot.error or RuntimeError("the batch was interrupted")
+                    slot.done = True
+                    slot.event.set()
             with self._lock:
                 queue = self._queues[key]
                 successor = queue[0] if queue else None

@@ -272,9 +272,12 @@ def test_attempts_waiting_for_a_busy_lock_are_placed_in_one_transaction(buyer, p
 
     outcomes = {}
 
+    received = timezone.now()
+
     def bid(n, supplier_, amount):
-        try:
-            outcomes[n] = f.bid(live, supplier_, amount, client_id=f"t{n}")
+        try:  # received in this order whatever order the threads run in
+            at = received + dt.timedelta(milliseconds=n)
+            outcomes[n] = f.bid(live, supplier_, amount, client_id=f"t{n}", at=at)
         finally:
             connection.close()
 
