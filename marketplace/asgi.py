@@ -1,18 +1,11 @@
 """HTTP and websockets in one ASGI app, served by daphne."""
 
 import os
-import sys
 
-from django.conf import settings
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 django_asgi_app = get_asgi_application()
-
-# The event loop and the database threads share one GIL: a thread whose query has just returned
-# waits up to the switch interval (5 ms by default) for the loop to let go, and a bid's transaction
-# holds the auction's row lock through every such wait. A shorter interval shortens the lock.
-sys.setswitchinterval(settings.ASGI_SWITCH_INTERVAL_S)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

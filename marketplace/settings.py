@@ -297,5 +297,3 @@ AUCTION_FANOUT_INTERVAL = float(os.environ.get("AUCTION_FANOUT_INTERVAL", 0.05))
 # Threads for the sockets' database work in each daphne process (auctions/consumers.py): a bid
 # waiting for its auction's batch holds one, so this also bounds a batch (auctions/batching.py).
 AUCTION_DB_THREADS = int(os.environ.get("AUCTION_DB_THREADS", 12))
-# The daphne process's GIL switch interval (marketplace/asgi.py); Python's default is 0.005.
-ASGI_SWITCH_INTERVAL_S = float(os.environ.get("ASGI_SWITCH_INTERVAL_S", 0.001))
