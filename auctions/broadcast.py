@@ -13,7 +13,8 @@ frame, so this module sends as few frames as it can::
     serializes it once, and writes that text to each local socket of the audience.
 
 A slow socket gets the newest state at the next flush, never a queue of old ones; the buyer's frame
-carries every bid since its previous frame (``bids``), so the monitor still shows each bid. Runs of
+carries every bid since its previous frame (``bids``: those of the news it collapsed, and those of
+one news that several bids of one transaction share), so the monitor still shows each bid. Runs of
 ``update`` news collapse into the newest; ``extended``, ``state`` and ``closed`` are each sent (they
 carry reasons a person reads). No database on this path: the only DB read is the consumer's snapshot.
 
@@ -59,8 +60,30 @@ def publish(news: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    hub = _hubs.get(news["auction_id"])
+    loop = hub.loop if hub is not None else None
+    if loop is not None and loop.is_running() and not _on_loop(loop):
+        # A worker thread of a daphne whose loop serves this auction: hand the send to the loop and
+        # go on (the committed bids' answers and the next batch do not wait for Redis; the hubs
+        # order news by version, so sends that overtake each other do no harm).
+        asyncio.run_coroutine_threadsafe(_send(layer, news), loop)
+        return
     try:
-        async_to_sync(layer.group_send)(group_name(news["auction_id"]), {"type": NEWS, "news": news})
+        async_to_sync(_send)(layer, news)
+    except Exception:  # e.g. called from a thread that runs an event loop of its own
+        logger.exception("auction %s: broadcast of version %s failed", news.get("auction_id"), news.get("version"))
+
+
+def _on_loop(loop: asyncio.AbstractEventLoop) -> bool:
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
+
+
+async def _send(layer, news: dict) -> None:
+    try:
+        await layer.group_send(group_name(news["auction_id"]), {"type": NEWS, "news": news})
     except Exception:
         logger.exception("auction %s: broadcast of version %s failed", news.get("auction_id"), news.get("version"))
 
@@ -281,9 +304,10 @@ class Hub:
             frame = {**frame, "version": int(news["version"]), "server_time": server_time}
             if news is carrier and carried:
                 bids = {}
-                for bid in [*((_frame(n, BUYER) or {}).get("bid") for n in carried), frame.get("bid")]:
-                    if bid is not None:
-                        bids[bid["id"]] = bid
+                for seen in [*(_frame(n, BUYER) or {} for n in carried), frame]:
+                    for bid in [*(seen.get("bids") or ()), seen.get("bid")]:
+                        if bid is not None:
+                            bids[bid["id"]] = bid
                 frame["bids"] = sorted(bids.values(), key=lambda b: (b["received_at"] or "", b["id"]))
             texts.append((int(news["version"]), dumps(frame)))
         return texts

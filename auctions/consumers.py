@@ -47,6 +47,8 @@ BUFFERED = 20  # frames kept for a socket that is still waiting for its snapshot
 
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_used = threading.local()  # when this pool thread's connection last served a call without an error
+HEALTHY_FOR = 1.0  # seconds
 
 
 def _pool() -> ThreadPoolExecutor:
@@ -66,9 +68,15 @@ def _db(function):
 
     @functools.wraps(function)
     def run(*args, **kwargs):
+        if connection.connection is not None and time.monotonic() - getattr(_used, "at", 0.0) < HEALTHY_FOR:
+            # This thread's connection served a call a moment ago without an error: skip the health
+            # check (a ``SELECT 1`` round trip that channels' cleanup asks for before every frame;
+            # it cost a flood of bids more than the socket's access check itself).
+            connection.health_check_done = True
         try:
             return function(*args, **kwargs)
         finally:
+            _used.at = 0.0 if connection.errors_occurred else time.monotonic()
             # A pool thread outlives the call: without a persistent connection (CONN_MAX_AGE=0)
             # close it here, or it stays open, idle, until the thread ends.
             if not connection.in_atomic_block and not connection.settings_dict.get("CONN_MAX_AGE"):

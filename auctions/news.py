@@ -67,9 +67,17 @@ def bid_data(bid, *, name: str = "", slug: str = "", tied: bool = False) -> dict
     }
 
 
-def build(auction, standings: list[dict], kind: str, bid: dict | None = None, extra: dict | None = None) -> dict:
+def build(
+    auction,
+    standings: list[dict],
+    kind: str,
+    bid: dict | None = None,
+    extra: dict | None = None,
+    bids: list[dict] | None = None,
+) -> dict:
     """The news of one committed change. ``standings`` are ``standing()`` lines; ``bid`` a
-    ``bid_data()``; ``extra`` may carry ``reason`` and ``reason_data`` (an extension) or ``order``."""
+    ``bid_data()`` (the newest, when one transaction accepted several: ``bids`` holds them all,
+    oldest first); ``extra`` may carry ``reason`` and ``reason_data`` (an extension) or ``order``."""
     assert kind in KINDS, kind
     extra = extra or {}
     return {
@@ -86,6 +94,7 @@ def build(auction, standings: list[dict], kind: str, bid: dict | None = None, ex
         "leader": auction.leader_id,
         "standings": standings,
         "bid": bid,
+        "bids": bids if bids and len(bids) > 1 else None,
     }
 
 
@@ -122,6 +131,7 @@ def _for_buyer(news: dict) -> dict:
         "reserve_met": _reserve_met(news),
         "standings": news["standings"],
         "bid": news["bid"],
+        **({"bids": news["bids"]} if news.get("bids") else {}),
     }
 
 
@@ -134,9 +144,9 @@ def _for_supplier(news: dict, supplier_id: int) -> dict:
     }
     if news["visibility"] == "best_price":
         seen["best_price"] = news["best_price"]
-    bid = news["bid"]
-    if bid is not None and bid["supplier"] == supplier_id:
-        seen["my_bid"] = {k: bid[k] for k in ("id", "amount", "received_at", "rank", "tied")}
+    own = [b for b in news.get("bids") or [news["bid"]] if b is not None and b["supplier"] == supplier_id]
+    if own:  # its newest accepted bid of this news (its receipts come with each bid_result)
+        seen["my_bid"] = {k: own[-1][k] for k in ("id", "amount", "received_at", "rank", "tied")}
     return seen
 
 
@@ -205,5 +215,6 @@ def audience_view(auction, standings: list[dict], audience: str | int) -> dict:
     if audience == BUYER:
         seen = _for_buyer(item)
         seen.pop("bid")
+        seen.pop("bids", None)
         return seen
     return _for_supplier(item, int(audience))

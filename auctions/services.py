@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from marketplace import events
@@ -32,7 +32,7 @@ from marketplace.selectors import active_suppliers
 from marketplace.services import partnership_check_blocked
 from marketplace.statemachine import TransitionNotAllowed
 
-from . import log, news, rules
+from . import batching, log, news, rules
 from .lifecycle import AUCTION, BUYER
 from .models import Auction, AuctionState, Bid, BidRefusal, Invitation, LogEntry, LogKind, StepKind
 
@@ -463,11 +463,13 @@ def _refused(refusal: rules.Refusal, *, client_id: str, received_at: dt.datetime
     )
 
 
-# The attempt's transaction holds the auction's row lock from its first statement to its commit,
-# and every bid of a lot waits for it: the lock is held for a fixed, small number of statements
-# (PostgreSQL: lock; one read of the standing and of the client_id's first answer; the bid's INSERT;
-# one statement writing the standing, the log entries and the auction row; COMMIT). The rules run
-# on plain values in between; the news is built after the commit.
+# One transaction places a batch of attempts on one auction: those that reached this process while
+# the previous batch held the lock (``auctions.batching``; a single attempt is a batch of one). The
+# row lock is held for two round trips whatever the batch's size (PostgreSQL: one query string locks
+# the row, then reads the standing, the first answers to the batch's client_ids and ids for its
+# bids; one writes the bids, the log entries, the standing, the refusals and the auction row, and
+# commits). The rules judge each attempt alone, in order of receipt, on plain values in between; the
+# news is built after the commit and published once per batch (an extension closes its own).
 
 
 @dataclass(slots=True)
@@ -490,51 +492,112 @@ class _Line:
     supplier: _Supplier
 
 
+@dataclass(slots=True, eq=False)
+class BidAttempt:
+    """One attempt as it arrived: who, what, its time of receipt, its ``client_id`` (raw), and the
+    language its answer is written in (the caller's: a batch may hold several people's attempts)."""
+
+    actor: Actor
+    amount: object
+    received_at: dt.datetime
+    client_id: object = None
+    language: str | None = None
+
+
+# An earlier answer to a client_id: (pk, accepted, received_at, amount, rank, code, message).
+_Previous = tuple
+
+
+@dataclass(eq=False)
+class _Batch:
+    """What one transaction's attempts read under the lock and change, written at once at the end."""
+
+    auction: Auction
+    lines: list[_Line]
+    previous: dict[tuple[int, str], _Previous]
+    ids: list[int]  # PostgreSQL: ids drawn for this batch's bids (unused ones are a harmless gap)
+    answers: dict[tuple[int, str], BidOutcome] = field(default_factory=dict)
+    bids: list[Bid] = field(default_factory=list)  # to insert with the rest (PostgreSQL)
+    entries: list[LogEntry] = field(default_factory=list)
+    moved: dict[int, _Line] = field(default_factory=dict)
+    refusals: list[BidRefusal] = field(default_factory=list)
+    changed: bool = False
+    news: list[dict] = field(default_factory=list)  # closed by an extension, built under the lock
+    segment: list[dict] = field(default_factory=list)  # bids since the last news
+
+
 def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _read_pg(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
-    inv, org = Invitation._meta.db_table, Organization._meta.db_table
+def _keys(attempts: Iterable[BidAttempt]) -> set[tuple[int, str]]:
+    keys = set()
+    for attempt in attempts:
+        cleaned = rules.clean_client_id(attempt.client_id)
+        if cleaned and attempt.actor.organization is not None:
+            keys.add((attempt.actor.organization.pk, cleaned))
+    return keys
+
+
+def _read_pg(auction_id: int, keys: set, ids: int) -> tuple[str, list]:
+    """The batch's read: the standing lines ('l'), the first answers to its client_ids ('b' a bid,
+    'r' a refusal) and ``ids`` fresh bid ids ('n'), as one statement and its parameters."""
+    inv, org, bid, ref = (m._meta.db_table for m in (Invitation, Organization, Bid, BidRefusal))
     sql = (
-        "SELECT i.id, i.supplier_id, i.best_amount, i.best_received_at, i.rank, i.bids_count, o.slug::text,"
-        " o.name::text, NULL::bigint, NULL::boolean, NULL::timestamptz, NULL::numeric, NULL::integer, NULL::text,"
-        f" NULL::text FROM {inv} i JOIN {org} o ON o.id = i.supplier_id WHERE i.auction_id = %s"
+        "SELECT 'l', i.id, i.supplier_id, i.best_amount, i.best_received_at, i.rank, i.bids_count, o.slug::text,"
+        f" o.name::text, NULL::text FROM {inv} i JOIN {org} o ON o.id = i.supplier_id WHERE i.auction_id = %s"
     )
-    params: list = [auction.pk]
-    if client_id and supplier is not None:
-        blank = "NULL::bigint, NULL::bigint, NULL::numeric, NULL::timestamptz, NULL::integer, NULL::integer, NULL, NULL"
+    params: list = [auction_id]
+    if keys:
+        # Both lists through the unique index; the pairs that were not asked for are dropped below.
         sql += (
-            f" UNION ALL (SELECT {blank}, b.id, TRUE, b.received_at, b.amount, b.rank_after, NULL, NULL"
-            f" FROM {Bid._meta.db_table} b WHERE b.auction_id = %s AND b.supplier_id = %s AND b.client_id = %s"
-            f" UNION ALL SELECT {blank}, r.id, FALSE, r.received_at, NULL, NULL, r.code, r.message"
-            f" FROM {BidRefusal._meta.db_table} r"
-            " WHERE r.auction_id = %s AND r.supplier_id = %s AND r.client_id = %s LIMIT 1)"
+            " UNION ALL SELECT 'b', b.id, b.supplier_id, b.amount, b.received_at, b.rank_after, NULL, b.client_id,"
+            f" NULL, NULL FROM {bid} b WHERE b.auction_id = %s AND b.supplier_id = ANY(%s) AND b.client_id = ANY(%s)"
+            " AND b.client_id <> ''"
+            " UNION ALL SELECT 'r', r.id, r.supplier_id, NULL, r.received_at, NULL, NULL, r.client_id, r.code,"
+            f" r.message FROM {ref} r WHERE r.auction_id = %s AND r.supplier_id = ANY(%s) AND r.client_id = ANY(%s)"
         )
-        params += [auction.pk, supplier.pk, client_id] * 2
-    lines, previous = [], None
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        for row in cursor.fetchall():
-            if row[0] is None:
-                previous = row[8:]
-            else:
-                lines.append(_Line(*row[:6], _Supplier(row[1], row[6], row[7])))
+        suppliers, client_ids = sorted({s for s, _c in keys}), sorted({c for _s, c in keys})
+        params += [auction_id, suppliers, client_ids] * 2
+    if ids:
+        sql += (
+            f" UNION ALL SELECT 'n', nextval(pg_get_serial_sequence('{bid}', 'id')), NULL, NULL, NULL, NULL, NULL,"
+            " NULL, NULL, NULL FROM generate_series(1, %s)"
+        )
+        params.append(ids)
+    return sql, params
+
+
+def _parse_pg(rows: list[tuple], keys: set) -> tuple[list[_Line], dict, list[int]]:
+    lines, previous, drawn = [], {}, []
+    for kind, pk, supplier_id, amount, at, rank, count, text1, text2, text3 in rows:
+        if kind == "l":
+            lines.append(_Line(pk, supplier_id, amount, at, rank, count, _Supplier(supplier_id, text1, text2)))
+        elif kind == "n":
+            drawn.append(pk)
+        elif (supplier_id, text1) in keys and (kind == "b" or (supplier_id, text1) not in previous):
+            previous[supplier_id, text1] = (pk, kind == "b", at, amount, rank, text2, text3)
     lines.sort(key=lambda line: line.supplier_id)
-    return lines, previous
+    return lines, previous, sorted(drawn)
 
 
-def _read_orm(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
-    previous = None
-    if client_id and supplier is not None:
-        key = {"auction": auction, "supplier": supplier, "client_id": client_id}
-        bid = Bid.objects.filter(**key).values_list("pk", "received_at", "amount", "rank_after").first()
-        if bid is not None:
-            previous = (bid[0], True, bid[1], bid[2], bid[3], None, None)
-        else:
-            refusal = BidRefusal.objects.filter(**key).values_list("pk", "received_at", "code", "message").first()
-            if refusal is not None:
-                previous = (refusal[0], False, refusal[1], None, None, refusal[2], refusal[3])
+def _read_orm(auction: Auction, keys: set) -> tuple[list[_Line], dict]:
+    previous = {}
+    if keys:
+        wanted = {
+            "auction": auction,
+            "supplier_id__in": {s for s, _c in keys},
+            "client_id__in": {c for _s, c in keys},
+        }
+        for refusal in BidRefusal.objects.filter(**wanted).values_list(
+            "pk", "supplier_id", "client_id", "received_at", "code", "message"
+        ):
+            previous[refusal[1], refusal[2]] = (refusal[0], False, refusal[3], None, None, refusal[4], refusal[5])
+        for bid in Bid.objects.filter(**wanted).values_list(
+            "pk", "supplier_id", "client_id", "received_at", "amount", "rank_after"
+        ):
+            previous[bid[1], bid[2]] = (bid[0], True, bid[3], bid[4], bid[5], None, None)
+        previous = {key: value for key, value in previous.items() if key in keys}
     lines = [
         _Line(
             i.pk,
@@ -550,18 +613,36 @@ def _read_orm(auction: Auction, supplier: Organization | None, client_id: str) -
     return lines, previous
 
 
-def _read(auction: Auction, supplier: Organization | None, client_id: str) -> tuple[list[_Line], tuple | None]:
-    """Under the lock: the invited suppliers' standing lines (by supplier id) and, with a client_id,
-    the first answer to it as ``(pk, accepted, received_at, amount, rank, code, message)``."""
-    return (_read_pg if _postgres() else _read_orm)(auction, supplier, client_id)
-
-
-def _lock_for_bid(auction_id: object) -> Auction | None:
-    """The auction's row, locked: plain SQL (no query to compile while the lot waits)."""
+def _lock_and_read(auction_id: object, attempts: list[BidAttempt]) -> _Batch | None:
+    """The auction's row, locked, then the invited suppliers' standing lines (by supplier id), the
+    first answer already given to each of the batch's client_ids, and (PostgreSQL) ids for its
+    bids. On PostgreSQL in one round trip: the read is the same query string's second statement,
+    so it runs once the lock is granted, on a snapshot of its own (READ COMMITTED), and sees what
+    the previous holder committed. None when there is no such auction."""
     pk = Auction._meta.pk.get_prep_value(auction_id)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    found = list(Auction.objects.raw(f"SELECT * FROM {Auction._meta.db_table} WHERE id = %s{lock}", [pk]))
-    return found[0] if found else None
+    keys = _keys(attempts)
+    if not _postgres():
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        found = list(Auction.objects.raw(f"SELECT * FROM {Auction._meta.db_table} WHERE id = %s{lock}", [pk]))
+        if not found:
+            return None
+        lines, previous = _read_orm(found[0], keys)
+        return _Batch(auction=found[0], lines=lines, previous=previous, ids=[])
+    fields = Auction._meta.concrete_fields
+    columns = ", ".join(field.column for field in fields)
+    read, params = _read_pg(pk, keys, len(attempts))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {Auction._meta.db_table} WHERE id = %s FOR UPDATE; {read}", [pk, *params]
+        )
+        row = cursor.fetchone()
+        cursor.nextset()
+        rows = cursor.fetchall()
+    if row is None:
+        return None
+    auction = Auction.from_db(connection.alias, [field.attname for field in fields], row)
+    lines, previous, ids = _parse_pg(rows, keys)
+    return _Batch(auction=auction, lines=lines, previous=previous, ids=ids)
 
 
 def _previous_answer(auction: Auction, client_id: str, previous: tuple) -> BidOutcome:
@@ -590,34 +671,77 @@ def bid_place(
 ) -> BidOutcome:
     """One attempt to bid, judged as of ``received_at`` (the server's time of receipt, stamped by
     the caller when the frame or request arrived). Never raises for bad input: every attempt gets a
-    ``BidOutcome`` and a log entry; a repeated ``client_id`` gets the first answer again."""
-    cleaned = rules.clean_client_id(client_id)
+    ``BidOutcome`` and a log entry; a repeated ``client_id`` gets the first answer again.
+
+    Attempts on one auction that reach this process while its row lock is taken wait and are placed
+    together, in one transaction (group commit, ``auctions.batching``); each is still judged alone,
+    in order of receipt. Inside the caller's own transaction the attempt is a batch of one."""
+    attempt = BidAttempt(actor, amount, received_at, client_id, translation.get_language())
+    if connection.in_atomic_block or not getattr(settings, "AUCTION_BID_GROUP_COMMIT", True):
+        return _bids_place(auction_id, [attempt])[0]
+    return _GROUP.submit(auction_id, attempt)
+
+
+def _bids_place(auction_id: object, attempts: Sequence[BidAttempt]) -> list[BidOutcome]:
+    """Place ``attempts`` on one auction in one transaction; their outcomes, in the same order."""
+    outcomes: list[BidOutcome | None] = [None] * len(attempts)
     with transaction.atomic():
-        auction = _lock_for_bid(auction_id)
-        if auction is None:
-            refusal = rules.Refusal(rules.NOT_FOUND, _("No such auction."))
-            return _refused(refusal, client_id=str(client_id or "")[:64], received_at=received_at)
-        supplier = actor.organization
-        if cleaned is None:
-            refusal = rules.Refusal(rules.INVALID_CLIENT_ID, _("client_id must be text of at most 64 characters."))
-            return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id="")
-        lines, previous = _read(auction, supplier, cleaned)
-        if previous is not None:
-            return _previous_answer(auction, cleaned, previous)
-        if auction.state == AuctionState.SCHEDULED and auction.starts_at <= received_at < auction.ends_at:
-            _open(auction, _now(), Actor.system())  # the clock is late: the receipt decides
-        return _judge_and_record(auction, lines, actor, amount, received_at, cleaned)
+        batch = _lock_and_read(auction_id, list(attempts))
+        if batch is None:
+            return [_not_found(attempt) for attempt in attempts]
+        _open_if_late(batch.auction, attempts)
+        for k in sorted(range(len(attempts)), key=lambda k: attempts[k].received_at):  # order of receipt
+            with translation.override(attempts[k].language):
+                outcomes[k] = _place(batch, attempts[k])
+        _publish_batch(batch)  # (registered first: nothing follows the write, which may commit)
+        _write(batch, commit=len(connection.atomic_blocks) == 1)
+    return outcomes
 
 
-def _judge_and_record(
-    auction, lines: list[_Line], actor: Actor, amount: object, received_at: dt.datetime, client_id: str
-) -> BidOutcome:
+_GROUP: batching.GroupCommit[BidAttempt, BidOutcome] = batching.GroupCommit(_bids_place)
+
+
+def _not_found(attempt: BidAttempt) -> BidOutcome:
+    with translation.override(attempt.language):
+        refusal = rules.Refusal(rules.NOT_FOUND, _("No such auction."))
+    return _refused(refusal, client_id=str(attempt.client_id or "")[:64], received_at=attempt.received_at)
+
+
+def _open_if_late(auction: Auction, attempts: Sequence[BidAttempt]) -> None:
+    """The clock is late: an attempt received between the start and the end opens the auction
+    (the receipt decides). Before anything of the batch is linked, so the chain stays in order."""
+    if auction.state == AuctionState.SCHEDULED and any(
+        auction.starts_at <= a.received_at < auction.ends_at for a in attempts
+    ):
+        _open(auction, _now(), Actor.system())
+
+
+def _place(batch: _Batch, attempt: BidAttempt) -> BidOutcome:
+    cleaned = rules.clean_client_id(attempt.client_id)
+    if cleaned is None:
+        refusal = rules.Refusal(rules.INVALID_CLIENT_ID, _("client_id must be text of at most 64 characters."))
+        return _refuse(batch, attempt, refusal, client_id="")
+    supplier = attempt.actor.organization
+    key = (supplier.pk, cleaned) if cleaned and supplier is not None else None
+    if key in batch.answers:  # sent twice within this batch: the first answer, nothing placed
+        first = batch.answers[key]
+        return replace(first, repeated=True, ends_at=batch.auction.ends_at if first.ok else first.ends_at)
+    if key in batch.previous:
+        return _previous_answer(batch.auction, cleaned, batch.previous[key])
+    outcome = _judge_and_record(batch, attempt, cleaned)
+    if key is not None:
+        batch.answers[key] = outcome
+    return outcome
+
+
+def _judge_and_record(batch: _Batch, attempt: BidAttempt, client_id: str) -> BidOutcome:
+    auction, actor, amount = batch.auction, attempt.actor, attempt.amount
     supplier = actor.organization
-    mine = next((i for i in lines if supplier is not None and i.supplier_id == supplier.pk), None)
+    mine = next((i for i in batch.lines if supplier is not None and i.supplier_id == supplier.pk), None)
     if mine is None or not actor.can(Perm.WORK):
         refusal = rules.Refusal(rules.NOT_INVITED, _("Your organization is not invited to this auction."))
-        return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id=client_id)
-    refusal = rules.state_refusal(auction, received_at)
+        return _refuse(batch, attempt, refusal, client_id=client_id)
+    refusal = rules.state_refusal(auction, attempt.received_at)
     value = None
     if refusal is None:
         value = rules.parse_amount(amount, auction.currency)
@@ -626,14 +750,15 @@ def _judge_and_record(
         else:
             refusal = rules.amount_refusal(auction, mine, value)
     if refusal is not None:
-        return _refuse(auction, actor, refusal, amount=amount, received_at=received_at, client_id=client_id)
-    return _accept(auction, lines, mine, value, actor, received_at, client_id)
+        return _refuse(batch, attempt, refusal, client_id=client_id)
+    return _accept(batch, mine, value, attempt, client_id)
 
 
-def _refuse(auction, actor: Actor, refusal: rules.Refusal, *, amount, received_at, client_id: str) -> BidOutcome:
+def _refuse(batch: _Batch, attempt: BidAttempt, refusal: rules.Refusal, *, client_id: str) -> BidOutcome:
+    actor, amount, received_at = attempt.actor, attempt.amount, attempt.received_at
     supplier = actor.organization
     entry = log.link(
-        auction,
+        batch.auction,
         kind=LogKind.REFUSED,
         data={
             "supplier": supplier.slug if supplier else None,
@@ -645,21 +770,23 @@ def _refuse(auction, actor: Actor, refusal: rules.Refusal, *, amount, received_a
             "by": _who(actor),
         },
     )
-    remembered = None
+    batch.entries.append(entry)
     if client_id and supplier is not None:
-        remembered = BidRefusal(
-            auction_id=auction.pk,
-            supplier_id=supplier.pk,
-            client_id=client_id,
-            code=refusal.code,
-            message=refusal.message,
-            received_at=received_at,
+        batch.refusals.append(
+            BidRefusal(
+                auction_id=batch.auction.pk,
+                supplier_id=supplier.pk,
+                client_id=client_id,
+                code=refusal.code,
+                message=refusal.message,
+                received_at=received_at,
+            )
         )
-    _write(auction, entries=[entry], refusal=remembered)
     return _refused(refusal, client_id=client_id, received_at=received_at)
 
 
-def _accept(auction, lines: list[_Line], mine: _Line, value: Decimal, actor: Actor, received_at, client_id: str):
+def _accept(batch: _Batch, mine: _Line, value: Decimal, attempt: BidAttempt, client_id: str) -> BidOutcome:
+    auction, lines, actor, received_at = batch.auction, batch.lines, attempt.actor, attempt.received_at
     now = _now()
     rank_before, leader_before = mine.rank, auction.leader_id
     mine.best_amount, mine.best_received_at = value, received_at
@@ -674,25 +801,27 @@ def _accept(auction, lines: list[_Line], mine: _Line, value: Decimal, actor: Act
     if extension is not None:
         auction.ends_at += dt.timedelta(seconds=extension.seconds)
         auction.extensions += 1
-    bid = _insert_bid(auction, mine, value, actor, received_at, client_id, now)
+    bid = _new_bid(batch, mine, value, actor, received_at, client_id, now)
     best = log.plain(mine.best_amount)
     tied = any(
         log.plain(i.best_amount) == best and i.rank is not None and i.rank < mine.rank
         for i in lines
         if i.supplier_id != mine.supplier_id
     )
-    entries = [_bid_entry(auction, bid, mine, actor, tied, now)]
+    batch.entries.append(_bid_entry(auction, bid, mine, actor, tied, now))
     if extension is not None:
         data = {"ends_at": auction.ends_at, "reason": extension.reason(), **extension.data()}
-        entries.append(log.link(auction, kind=LogKind.EXTENDED, at=now, data=data))
+        batch.entries.append(log.link(auction, kind=LogKind.EXTENDED, at=now, data=data))
     auction.version += 1
     auction.updated_at = now
-    _write(auction, entries=entries, lines=[mine, *(i for i in moved if i is not mine)], changed=True)
-    extra = {"reason": extension.reason(), "reason_data": extension.data()} if extension else None
-    bid_item = news.bid_data(bid, name=mine.supplier.name, slug=mine.supplier.slug, tied=tied)
-    kind = "extended" if extension else "update"
-    # the news is built once committed, outside the lock, from the values written
-    transaction.on_commit(lambda: _publish(news.build(auction, standings(lines), kind, bid=bid_item, extra=extra)))
+    batch.changed = True
+    for line in (mine, *moved):
+        batch.moved[line.pk] = line
+    batch.segment.append(news.bid_data(bid, name=mine.supplier.name, slug=mine.supplier.slug, tied=tied))
+    if extension is not None:  # an extension is news of its own, with its reason
+        extra = {"reason": extension.reason(), "reason_data": extension.data()}
+        batch.news.append(_news(auction, lines, "extended", batch.segment, extra))
+        batch.segment = []
     return BidOutcome(
         ok=True,
         client_id=client_id,
@@ -705,9 +834,32 @@ def _accept(auction, lines: list[_Line], mine: _Line, value: Decimal, actor: Act
     )
 
 
-def _insert_bid(auction, mine: _Line, value: Decimal, actor: Actor, received_at, client_id: str, now) -> Bid:
+def _news(auction, lines: list[_Line], kind: str, bids: list[dict], extra: dict | None = None) -> dict:
+    """The news of a run of accepted bids: the newest is ``bid``, all of them ``bids``."""
+    return news.build(auction, standings(lines), kind, bid=bids[-1], extra=extra, bids=bids)
+
+
+def _publish_batch(batch: _Batch) -> None:
+    """Once committed: the extensions' news, then one news for the bids after the last of them
+    (built then, from the values written: no work under the lock)."""
+    closed, rest = batch.news, batch.segment
+    if not closed and not rest:
+        return
+
+    def publish() -> None:
+        for item in closed:
+            _publish(item)
+        if rest:
+            _publish(_news(batch.auction, batch.lines, "update", rest))
+
+    transaction.on_commit(publish)
+
+
+def _new_bid(batch: _Batch, mine: _Line, value: Decimal, actor: Actor, received_at, client_id: str, now) -> Bid:
+    """The accepted bid with its id: drawn in the batch's read and inserted with the rest on
+    PostgreSQL; saved now elsewhere."""
     bid = Bid(
-        auction_id=auction.pk,
+        auction_id=batch.auction.pk,
         supplier_id=mine.supplier_id,
         amount=value,
         received_at=received_at,
@@ -717,19 +869,12 @@ def _insert_bid(auction, mine: _Line, value: Decimal, actor: Actor, received_at,
         rank_after=mine.rank,
         created_at=now,
     )
-    if not _postgres():
+    if not batch.ids:
         bid.save(force_insert=True)
         return bid
-    columns = ("auction_id", "supplier_id", "amount", "received_at", "client_id", "placed_by_id", "api_key_id")
-    columns += ("rank_after", "created_at")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {Bid._meta.db_table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
-            " RETURNING id",
-            [getattr(bid, name) for name in columns],
-        )
-        bid.pk = cursor.fetchone()[0]
+    bid.pk = batch.ids.pop(0)
     bid._state.adding, bid._state.db = False, connection.alias
+    batch.bids.append(bid)
     return bid
 
 
@@ -755,30 +900,48 @@ def _bid_entry(auction, bid: Bid, mine: _Line, actor: Actor, tied: bool, now):
 # What an accepted bid changes on the auction row (with the chain's head, which every attempt moves).
 _BID_FIELDS = ("best_price", "leader_id", "bids_count", "ends_at", "extensions", "version", "updated_at")
 _LINE_FIELDS = ("rank", "best_amount", "best_received_at", "bids_count")
+_BID_COLUMNS = ("id", "auction_id", "supplier_id", "amount", "received_at", "client_id", "placed_by_id", "api_key_id")
+_BID_COLUMNS += ("rank_after", "created_at")
+_REFUSAL_COLUMNS = ("auction_id", "supplier_id", "client_id", "code", "message", "received_at")
 
 
-def _write(auction, *, entries: list, lines: Iterable[_Line] = (), changed: bool = False, refusal=None) -> None:
-    """Everything an attempt writes besides the bid: the standing ``lines`` that moved, the log
-    ``entries``, the remembered ``refusal`` and the auction row (the chain's head; with ``changed``
-    also the bid's fields). One statement on PostgreSQL."""
-    fields = (*(_BID_FIELDS if changed else ()), "log_seq", "log_hash")
+def _write(batch: _Batch, *, commit: bool = False) -> None:
+    """Everything the batch's attempts wrote besides what ``_new_bid`` saved: the bids (PostgreSQL),
+    the log entries, the standing lines that moved, the remembered refusals and the auction row (the
+    chain's head; after an accepted bid also its fields). One statement on PostgreSQL; with
+    ``commit`` (the caller's transaction is the outermost) the same round trip commits it, and the
+    commit Django then asks for finds nothing left to do (psycopg skips it on an idle connection),
+    so the row lock is released one round trip sooner. A failing COMMIT raises from here, and the
+    transaction is rolled back as any other failure."""
+    if not batch.entries:  # only repeated client_ids: nothing new
+        return
+    auction = batch.auction
+    fields = (*(_BID_FIELDS if batch.changed else ()), "log_seq", "log_hash")
+    lines = list(batch.moved.values())
     if not _postgres():
-        LogEntry.objects.bulk_create(entries)
-        if refusal is not None:
-            refusal.save(force_insert=True)
+        LogEntry.objects.bulk_create(batch.entries)
+        BidRefusal.objects.bulk_create(batch.refusals)
         for line in lines:
             Invitation.objects.filter(pk=line.pk).update(**{name: getattr(line, name) for name in _LINE_FIELDS})
         Auction.objects.filter(pk=auction.pk).update(**{name: getattr(auction, name) for name in fields})
         return
     ctes, params = [], []
-    rows = ", ".join(["(%s, %s, %s, %s, %s::jsonb, %s, %s)"] * len(entries))
-    ctes.append(
-        f"log AS (INSERT INTO {LogEntry._meta.db_table} (auction_id, seq, at, kind, data, prev_hash, hash)"
-        f" VALUES {rows})"
-    )
-    for e in entries:
-        params += [e.auction_id, e.seq, e.at, e.kind, json.dumps(e.data), e.prev_hash, e.hash]
-    lines = list(lines)
+
+    def insert(name: str, table: str, columns: tuple, rows: list[list]) -> None:
+        values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(rows))
+        ctes.append(f"{name} AS (INSERT INTO {table} ({', '.join(columns)}) VALUES {values})")
+        for row in rows:
+            params.extend(row)
+
+    if batch.bids:
+        rows = [[getattr(bid, "pk" if name == "id" else name) for name in _BID_COLUMNS] for bid in batch.bids]
+        insert("bids", Bid._meta.db_table, _BID_COLUMNS, rows)
+    columns = ("auction_id", "seq", "at", "kind", "data", "prev_hash", "hash")
+    rows = [[e.auction_id, e.seq, e.at, e.kind, json.dumps(e.data), e.prev_hash, e.hash] for e in batch.entries]
+    insert("log", LogEntry._meta.db_table, columns, rows)
+    if batch.refusals:
+        rows = [[getattr(r, name) for name in _REFUSAL_COLUMNS] for r in batch.refusals]
+        insert("refusals", BidRefusal._meta.db_table, _REFUSAL_COLUMNS, rows)
     if lines:
         rows = ", ".join(
             ["(%s::bigint, %s::integer, %s::numeric, %s::timestamptz, %s::integer)"]
@@ -791,23 +954,11 @@ def _write(auction, *, entries: list, lines: Iterable[_Line] = (), changed: bool
         )
         for line in lines:
             params += [line.pk, *(getattr(line, name) for name in _LINE_FIELDS)]
-    if refusal is not None:
-        ctes.append(
-            f"refusal AS (INSERT INTO {BidRefusal._meta.db_table}"
-            " (auction_id, supplier_id, client_id, code, message, received_at) VALUES (%s, %s, %s, %s, %s, %s))"
-        )
-        params += [
-            refusal.auction_id,
-            refusal.supplier_id,
-            refusal.client_id,
-            refusal.code,
-            refusal.message,
-            refusal.received_at,
-        ]
     sets = ", ".join(f"{name} = %s" for name in fields)
     params += [*(getattr(auction, name) for name in fields), auction.pk]
+    statement = f"WITH {', '.join(ctes)} UPDATE {Auction._meta.db_table} SET {sets} WHERE id = %s"
     with connection.cursor() as cursor:
-        cursor.execute(f"WITH {', '.join(ctes)} UPDATE {Auction._meta.db_table} SET {sets} WHERE id = %s", params)
+        cursor.execute(statement + ("; COMMIT" if commit else ""), params)
 
 
 # -- the buyer's controls --------------------------------------------------------------------------

@@ -295,3 +295,6 @@ RATINGS_RECOMPUTE_DELAY = int(os.environ.get("RATINGS_RECOMPUTE_DELAY", "10"))
 AUCTION_WS_RATE = float(os.environ.get("AUCTION_WS_RATE", 10))
 AUCTION_WS_BURST = float(os.environ.get("AUCTION_WS_BURST", 20))
 AUCTION_FANOUT_INTERVAL = float(os.environ.get("AUCTION_FANOUT_INTERVAL", 0.05))
+# Threads for the sockets' database work in each daphne process (auctions/consumers.py): a bid
+# waiting for its auction's batch holds one, so this also bounds a batch (auctions/batching.py).
+AUCTION_DB_THREADS = int(os.environ.get("AUCTION_DB_THREADS", 12))

@@ -30,7 +30,15 @@
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
   }
-  var moneyFormat = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 10 });
+  // Amounts as the server's money filter writes them (marketplace/money.py): the page's language,
+  // the currency's own decimals and sign ("2 100 000,00 ₽", "15.250.000 ₫").
+  var moneyFormat;
+  try {
+    moneyFormat = new Intl.NumberFormat(locale, { style: "currency", currency: cfg.currency });
+  } catch (e) {  // not a code the browser knows: the number, then the code
+    var plain = new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 10 });
+    moneyFormat = { format: function (n) { return plain.format(n) + " " + cfg.currency; } };
+  }
   function money(value) {
     if (value === null || value === undefined || value === "") return "—";
     var n = Number(value);
@@ -382,7 +390,7 @@
     else if (best !== null && value < best * limit) { reference = best; what = T.confirm_best; }
     if (reference === null) { action(); return; }
     var text = fmt(T.confirm, {
-      amount: money(amount) + " " + cfg.currency,
+      amount: money(amount),
       percent: Math.round((1 - value / reference) * 100),
       what: what + " (" + money(reference) + ")"
     });
@@ -562,7 +570,7 @@
     });
     receipts.forEach(function (r) {
       var item = el("li", { "data-status": r.status, "data-client-id": r.client_id || "" });
-      item.appendChild(el("strong", null, money(r.amount) + " " + cfg.currency));
+      item.appendChild(el("strong", null, money(r.amount)));
       var text;
       if (r.status === "ok") text = fmt(T.bid_ok, { time: timeOf(r.received_at) });
       else if (r.status === "refused") text = fmt(T.bid_refused, { message: r.message || r.code });
@@ -605,9 +613,19 @@
     var box = $("chart");
     if (!box || !window.uPlot) return;
     var lines = chartLines();
+    if (!lines.some(function (line) { return line.points.length; })) {
+      // Nothing to draw yet: say so (an empty time axis would start in 1970).
+      if (chart) { chart.destroy(); chart = null; }
+      if (!box.querySelector(".chart-empty")) box.replaceChildren(el("p", { "class": "muted chart-empty" }, T.no_bids));
+      return;
+    }
+    var empty = box.querySelector(".chart-empty");
+    if (empty) empty.remove();
     var xs = Array.from(new Set([].concat.apply([], lines.map(function (l) {
       return l.points.map(function (p) { return p[0]; });
     })))).sort(function (a, b) { return a - b; });
+    // uPlot draws a time axis of years around a single x: a minute either side gives it a span.
+    if (xs.length === 1) xs = [xs[0] - 60, xs[0], xs[0] + 60];
     var data = [xs].concat(lines.map(function (line) {
       var at = new Map(line.points.map(function (p) { return [p[0], p[1]]; }));
       return xs.map(function (x) { return at.has(x) ? at.get(x) : null; });

@@ -54,6 +54,12 @@ def test_bids_show_live_in_every_page_and_pages_recover_from_a_restart(
     monitor.wait_for_function("document.getElementById('presence').textContent.includes('Bolt House')")
     monitor.wait_for_function("document.getElementById('presence').textContent.includes('Steel Works')")
 
+    # Before the first bid the chart says so (an empty time axis started in 1970).
+    for page in (monitor, steel):
+        page.wait_for_selector("#chart .chart-empty")
+        assert "1970" not in page.inner_text("#chart") and "1969" not in page.inner_text("#chart")
+        assert page.locator("#chart .uplot").count() == 0
+
     steel.fill("#bid-amount", "990000")
     started = time.monotonic()
     steel.click("#bid-button")
@@ -63,6 +69,8 @@ def test_bids_show_live_in_every_page_and_pages_recover_from_a_restart(
     steel.wait_for_selector("#receipts li[data-status=ok]")
     assert "received by the server at" in steel.inner_text("#receipts")
     assert steel.inner_text("#my-rank") == "#1"
+    monitor.wait_for_selector("#chart .uplot")
+    assert monitor.locator("#chart .chart-empty").count() == 0
     # The other room learns the best price, never who holds it.
     assert "Steel Works" not in bolt.content()
     assert bolt.inner_text("#my-rank") == "—"

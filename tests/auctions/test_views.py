@@ -213,3 +213,32 @@ def test_home_and_navigation_show_auctions_on_both_sides(login, alice, sam, live
 def test_the_supplier_room_is_404_once_uninvited(login, sam, live, supplier):
     Invitation.objects.filter(auction=live, supplier=supplier).delete()
     assert login(sam).get(f"/auctions/{live.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "start", "step", "reserve", "best"),
+    [
+        ("ru", "1\xa0000\xa0000,00\xa0₽", "1\xa0000,00\xa0₽", "900\xa0000,00\xa0₽", "990\xa0000,00\xa0₽"),
+        ("vi", "1.000.000,00\xa0RUB", "1.000,00\xa0RUB", "900.000,00\xa0RUB", "990.000,00\xa0RUB"),
+    ],
+)
+def test_every_amount_on_the_auction_pages_is_written_in_the_readers_language(
+    login, alice, sam, live, supplier, language, start, step, reserve, best
+):
+    from marketplace.money import format_money
+
+    af.bid(live, supplier, "990000")
+    # the filter is the one source: what the pages show is what format_money writes
+    assert format_money(Decimal("1000000"), "RUB", language) == start
+    client = login(sam)
+    client.cookies["django_language"] = language
+    room = client.get(f"/auctions/{live.pk}/").content.decode()
+    assert start in room and step in room
+    assert "1000000" not in room
+    assert best in client.get("/auctions/").content.decode()  # its own best bid
+    client = login(alice)
+    monitor = client.get(f"/auctions/{live.pk}/").content.decode()
+    for amount in (start, step, reserve, best):
+        assert amount in monitor, amount
+    listing = client.get("/auctions/").content.decode()
+    assert start in listing and best in listing
