@@ -19,4 +19,6 @@ TEXTS = {
 
 def register_kinds() -> None:
     for kind, text in TEXTS.items():
-        notifications.register(kind, text, permission=Perm.PROCURE if kind == "auction_closed" else None)
+        notifications.register(
+            kind, text, permission=Perm.PROCURE if kind == "auction_closed" else None, moments=("starts",)
+        )

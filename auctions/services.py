@@ -24,7 +24,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from marketplace import events
+from marketplace import events, notifications
 from marketplace.actors import Actor
 from marketplace.models import Organization, OverridePurpose, Perm
 from marketplace.notifications import notify
@@ -387,7 +387,7 @@ def auction_schedule(*, auction: Auction, actor: Actor, override_reason: str = "
     auction.state = AuctionState.SCHEDULED
     _bump(auction, now, "state")
     _log_state(auction, AuctionState.DRAFT, actor, now, suppliers=[i.supplier.slug for i in invitations])
-    starts = timezone.localtime(auction.starts_at).strftime("%Y-%m-%d %H:%M %Z")
+    starts = notifications.moment(auction.starts_at)
     for invitation in invitations:
         invitation.invited_at = now
         params = {"title": auction.title, "org": auction.buyer.name, "starts": starts}
@@ -1137,7 +1137,7 @@ def auction_reminders_send(*, now: dt.datetime | None = None) -> list[int]:
             if not Auction.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(reminder_sent_at=now):
                 continue
             auction = Auction.objects.select_related("buyer").get(pk=pk)
-            starts = timezone.localtime(auction.starts_at).strftime("%Y-%m-%d %H:%M %Z")
+            starts = notifications.moment(auction.starts_at)
             for invitation in auction.invitations.select_related("supplier"):
                 params = {"title": auction.title, "org": auction.buyer.name, "starts": starts}
                 notify(

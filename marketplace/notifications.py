@@ -9,7 +9,9 @@ Each app registers its own kinds in its ``AppConfig.ready()``:
 
 and sends them with ``notifications.notify(organization=..., kind="order_placed", params={...})``.
 ``labels`` turns stored values of ``params`` (a state, a resolution) into their translated label
-when the text is rendered, so that an inbox line reads in the reader's language.
+and ``moments`` names the params that hold a time (stored as ISO 8601, ``notifications.moment(dt)``)
+to write in the reader's date format, when the text is rendered, so that an inbox line reads in the
+reader's language.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import translation
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
@@ -34,6 +37,7 @@ class Kind:
     text: Promise
     labels: Mapping[str, type[models.TextChoices]] = field(default_factory=dict)
     permission: Perm | None = None  # who hears of it; None: ACTING_PERMISSION of the side
+    moments: tuple[str, ...] = ()
 
 
 KINDS: dict[str, Kind] = {}
@@ -45,8 +49,21 @@ def register(
     *,
     labels: Mapping[str, type[models.TextChoices]] | None = None,
     permission: Perm | None = None,
+    moments: Iterable[str] = (),
 ) -> None:
-    KINDS[kind] = Kind(text=text, labels=dict(labels or {}), permission=permission)
+    KINDS[kind] = Kind(text=text, labels=dict(labels or {}), permission=permission, moments=tuple(moments))
+
+
+def moment(value) -> str:
+    """A time as a ``moments`` param stores it."""
+    return value.isoformat()
+
+
+def _moment_text(value):
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:  # stored as text before times were kept as ISO 8601
+        return value
+    return formats.date_format(timezone.localtime(parsed), "SHORT_DATETIME_FORMAT")
 
 
 def render_text(kind: str, params: Mapping) -> str:
@@ -57,6 +74,9 @@ def render_text(kind: str, params: Mapping) -> str:
     for name, choices in spec.labels.items():
         if values.get(name) in choices.values:
             values[name] = choices(values[name]).label
+    for name in spec.moments:
+        if name in values:
+            values[name] = _moment_text(values[name])
     try:
         return str(spec.text) % values
     except (KeyError, TypeError, ValueError):

@@ -52,6 +52,16 @@
     var d = new Date(iso);
     return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3);
   }
+  // A moment as the server's SHORT_DATETIME_FORMAT writes it (marketplace/formats/), with seconds:
+  // "26 Nov 2026, 12:18:05", "26.11.2026 12:18:05", "26/11/2026 12:18:05".
+  function moment(iso) {
+    var d = new Date(iso), lang = String(locale || "en").slice(0, 2);
+    var time = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
+    if (lang === "ru") return pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear() + " " + time;
+    if (lang === "vi") return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear() + " " + time;
+    var month = new Intl.DateTimeFormat("en", { month: "short" }).format(d);
+    return d.getDate() + " " + month + " " + d.getFullYear() + ", " + time;
+  }
   function clock(ms) {
     var total = Math.max(0, Math.floor(ms / 1000));
     var h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
@@ -454,8 +464,7 @@
     badge.className = "badge auction-" + S.state;
     badge.textContent = T.states[S.state] || S.state;
     if (S.endsAt) {
-      var end = new Date(S.endsAt);
-      $("ends-at").textContent = end.toLocaleString(locale) + "";
+      $("ends-at").textContent = moment(S.endsAt);
       $("ends-at").dataset.iso = S.endsAt;
     }
     $("bids-count").textContent = S.bidsCount;

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from auctions import log, services
 from auctions.models import Auction, AuctionState, Bid, LogEntry
@@ -136,6 +136,24 @@ def test_scheduling_invites_the_suppliers(
     assert Notification.objects.filter(kind="auction_invited").count() == 2
     assert {m.to[0] for m in mail.outbox} >= {"sam@steel.test", "sue@bolt.test"}
     assert auction.version == 1
+
+
+def test_the_invitation_names_the_start_in_the_readers_date_format(
+    buyer, paul, supplier, sam, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        auction = f.auction(buyer, paul, [supplier], state=AuctionState.SCHEDULED)
+    note = Notification.objects.filter(kind="auction_invited").first()
+    start = timezone.localtime(auction.starts_at)
+    assert note.params["starts"] == auction.starts_at.isoformat()
+    with translation.override("ru"):
+        assert start.strftime("%d.%m.%Y %H:%M") in note.text
+    with translation.override("en"):
+        assert f"{start.day} {start:%b %Y, %H:%M}" in note.text
+    old = Notification.objects.create(
+        user=note.user, organization=note.organization, kind="auction_invited", params={**note.params, "starts": "soon"}
+    )
+    assert "soon" in old.text  # a time stored as text before is shown as it was
 
 
 def test_suppliers_do_not_see_drafts(buyer, paul, supplier, supplier2):
