@@ -42,6 +42,9 @@ def _test_settings(settings):
     settings.LANGUAGE_CODE = "en"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.ACCOUNT_RATE_LIMITS = False
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if "KEY_PREFIX" in settings.CACHES["default"]:  # Redis: this worker's keys only (tests/caches.py)
+        settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{worker}-{os.getpid()}"}}
     for layer in settings.CHANNEL_LAYERS.values():
         if "CONFIG" in layer:  # workers of one run must not hear each other's groups on the shared Redis
             layer["CONFIG"]["prefix"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"

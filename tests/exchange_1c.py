@@ -4,8 +4,8 @@ fixture, a plugin of tests/conftest.py), and a call of the exchange as 1C makes 
 import base64
 
 import pytest
-from django.core.cache import cache
 
+from tests.caches import clear_cache
 from tests.factories import api_key_for
 
 URL = "/exchange/1c/"
@@ -13,7 +13,7 @@ URL = "/exchange/1c/"
 
 def log_in_as_1c(client, login: str, password: str):
     """The client sending HTTP Basic as 1C does (the failed-login counter cleared first)."""
-    cache.clear()
+    clear_cache()
     client.defaults["HTTP_AUTHORIZATION"] = "Basic " + base64.b64encode(f"{login}:{password}".encode()).decode()
     return client
 

@@ -16,7 +16,6 @@ from collections import Counter
 
 import pytest
 import schemathesis
-from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
@@ -32,6 +31,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from marketplace.api.throttling import ApiKeyRateThrottle
+from tests.caches import clear_cache
 from tests.factories import api_key_for
 from tests.world import world  # noqa: F401
 
@@ -129,7 +129,7 @@ def test_every_operation_answers_as_the_schema_says(schema, world, settings, mon
     # Webhook addresses the run registers are neither looked up nor called: no network in the suite.
     settings.WEBHOOK_ALLOW_PRIVATE = True
     monkeypatch.setattr("marketplace.webhooks._opener.open", _no_network)
-    cache.clear()
+    clear_cache()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 30
     failures: list[str] = []
@@ -148,7 +148,7 @@ def test_every_operation_answers_as_the_schema_says(schema, world, settings, mon
         assert statuses[429] == 0 and statuses[401] == 0  # the run was not throttled, the key held
         assert sum(n for code, n in statuses.items() if code < 300) >= 40, statuses  # it got past the door
     took = time.monotonic() - started
-    cache.clear()
+    clear_cache()
     assert failures == [], "\n\n".join(failures[:30])
     print(f"schemathesis: {len(operations)} operations as buyer and supplier in {took:.1f} s")
     assert took < 120  # bounded: about 40 s on a quiet machine

@@ -127,16 +127,16 @@ def test_it_lands_a_manager_on_the_ratings_leaderboard(client, mary, alice):
 
 
 def test_it_rate_limits_failed_logins(client, alice, settings):
-    from django.core.cache import cache
+    from tests.caches import clear_cache
 
     settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,3/5m/key"}
-    cache.clear()
+    clear_cache()
     for _ in range(3):
         client.post("/accounts/login/", {"login": "alice@acme.test", "password": "wrong"})
     blocked = client.post("/accounts/login/", {"login": "alice@acme.test", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
     assert blocked.status_code in (200, 429)
-    cache.clear()
+    clear_cache()
 
 
 def test_it_turns_on_totp_two_factor(client, alice):

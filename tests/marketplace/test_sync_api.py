@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 
 from cabinet import services as cabinet_services
 from cabinet.models import Order
 from marketplace.api.throttling import ApiKeyRateThrottle
 from marketplace.models import IdempotentRequest
+from tests.caches import clear_cache
 from tests.factories import acting
 
 
@@ -173,7 +173,7 @@ def test_multipart_uploads_with_another_boundary_are_the_same_request(api, suppl
 
 
 def test_it_limits_each_key_with_429_and_retry_after(api, buyer, supplier, monkeypatch):
-    cache.clear()
+    clear_cache()
     monkeypatch.setattr(ApiKeyRateThrottle, "THROTTLE_RATES", {"api_key": "3/min"})
     limited, other = api(supplier), api(buyer)
     answers = [limited.get("/api/v1/me/").status_code for _n in range(4)]
