@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from django.utils.translation import gettext_lazy as _lazy
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.pagination import PageNumberPagination
@@ -20,7 +28,7 @@ from marketplace.tenancy import fetch
 from . import selectors, services
 from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
-from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
+from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList, PriceUpload
 
 
 class PriceListSerializer(serializers.ModelSerializer):
@@ -83,6 +91,17 @@ class PriceListUploadSerializer(StrictSerializerMixin, serializers.Serializer):
         return attrs
 
 
+class RowErrorSerializer(serializers.Serializer):
+    """One problem of an import: the row and column it is in (null: the whole file)."""
+
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+POLL_AFTER_S = 2  # a queued upload's Retry-After
+
+
 def _row_errors(rows: list[dict]) -> list[dict]:
     return [
         {"row": row.get("row") or None, "column": row.get("column") or None, "message": row.get("message")}
@@ -126,10 +145,11 @@ def _messages(detail) -> list:
     request={"multipart/form-data": PriceListUploadSerializer, "application/json": PriceListUploadSerializer},
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
-        400: inline_serializer(
-            "PriceListErrors",
-            {"errors": serializers.ListField(child=inline_serializer("RowError", {"row": serializers.IntegerField(allow_null=True), "column": serializers.CharField(allow_null=True), "message": serializers.CharField()}))},
+        202: OpenApiResponse(
+            inline_serializer("PriceListQueued", {"id": serializers.IntegerField(help_text="The upload's id."), "status": serializers.CharField(), "status_url": serializers.URLField(help_text="GET it until the upload is done.")}),
+            description="A file over PRICE_LIST_INLINE_BYTES (5 MB; for a workbook, what it unpacks to) is read on the task queue and published there if it has no errors: poll `status_url` (also in `Location`).",
         ),
+        400: inline_serializer("PriceListErrors", {"errors": RowErrorSerializer(many=True)}),
     },
 )  # fmt: skip
 @api_view(["GET", "POST"])
@@ -162,16 +182,18 @@ def price_lists(request: Request) -> Response:
                 {"errors": [{"row": None, "column": "buyer", "message": no_such_buyer(data["buyer"])}]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+    terms = {
+        "currency": data.get("currency", ""),
+        "valid_from": data.get("valid_from"),
+        "valid_to": data.get("valid_to"),
+        "audience": audience,
+        "mode": data.get("mode", "full"),
+    }
     try:
+        if "file" in data and not services.reads_quickly(data["file"]):
+            return _queued(request, services.price_list_queue(actor=request.actor, file=data["file"], **terms))
         price_list = services.price_list_import(
-            actor=request.actor,
-            file=data.get("file"),
-            items=data.get("items"),
-            currency=data.get("currency", ""),
-            valid_from=data.get("valid_from"),
-            valid_to=data.get("valid_to"),
-            audience=audience,
-            mode=data.get("mode", "full"),
+            actor=request.actor, file=data.get("file"), items=data.get("items"), **terms
         )
     except services.ImportRejected as error:
         return Response({"errors": _row_errors(error.rows)}, status=status.HTTP_400_BAD_REQUEST)
@@ -188,6 +210,51 @@ def price_lists(request: Request) -> Response:
     return Response(
         {"id": price_list.pk, "rows": price_list.rows, "status": price_list.status}, status=status.HTTP_201_CREATED
     )
+
+
+def _queued(request: Request, upload: PriceUpload) -> Response:
+    """202: a file too big to read in the request is read on the task queue; poll its upload."""
+    url = request.build_absolute_uri(reverse("api:price_list_upload", args=[upload.pk]))
+    return Response(
+        {"id": upload.pk, "status": upload.status, "status_url": url},
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": url, "Retry-After": str(POLL_AFTER_S)},
+    )
+
+
+class PriceUploadSerializer(serializers.ModelSerializer):
+    price_list = serializers.IntegerField(
+        source="published_id", allow_null=True, help_text=_lazy("The version the upload became, once it is published.")
+    )
+    errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PriceUpload
+        fields = [
+            "id", "status", "filename", "size", "processed_rows", "total_rows", "error_count", "message", "errors",
+            "price_list", "created_at", "finished_at",
+        ]  # fmt: skip
+
+    @extend_schema_field(RowErrorSerializer(many=True))
+    def get_errors(self, obj) -> list[dict]:
+        return _row_errors(obj.errors or [])
+
+
+@extend_schema(
+    responses={200: PriceUploadSerializer, 404: OpenApiResponse(description="Not one of your uploads.")},
+    description=(
+        "An upload that `POST price-lists/` answered with 202: `queued` and `processing` while it is read "
+        "(poll again after `Retry-After` seconds), then `published` (its version in `price_list`), `invalid` "
+        "(its `errors`; nothing was published), `failed` (`message`), or `ready` with a `message` when the "
+        "publish was refused (another version overtook it): publish or read it again on the upload's page."
+    ),
+)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def price_list_upload(request: Request, pk: int) -> Response:
+    upload = fetch(request, selectors.price_upload_list(supplier=request.organization), pk=pk)
+    headers = {} if upload.is_done else {"Retry-After": str(POLL_AFTER_S)}
+    return Response(PriceUploadSerializer(upload).data, headers=headers)
 
 
 def _price_list_for(request: Request, pk: int) -> PriceList:
