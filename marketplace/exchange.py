@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from .actors import Actor
 from .models import ApiKey
+from .proxies import client_ip
 from .services import api_key_authenticate
 
 COOKIE = "mk_1c"
@@ -72,7 +73,7 @@ def _login(request: HttpRequest) -> ApiKey | None:
 
 @csrf_exempt
 def exchange_1c(request: HttpRequest) -> HttpResponse:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     throttle = f"exchange-1c-failed:{address}"
     if (cache.get(throttle) or 0) >= FAILED_LOGINS:
         return _failure(_("Too many wrong passwords. Wait a minute and try again."), status=429)

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import exchange, integration_views, views
+from . import bodies, exchange, integration_views, views
+
+handler400 = bodies.bad_request  # a body that could not be read: said in words, JSON on /api/
 
 partner_patterns = (
     [

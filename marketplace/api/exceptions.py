@@ -3,13 +3,19 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ..bodies import body_problem
 
 
 def exception_handler(exc, context):
     """DRF's handler, plus Django ValidationErrors from services turned into 400s, a 404 that
-    never tells whether the object exists elsewhere, and a 403 of ``tenancy.fetch`` that keeps its
-    words."""
+    never tells whether the object exists elsewhere, a 403 of ``tenancy.fetch`` that keeps its
+    words, and a body Django could not take (too big, too many fields) in the same JSON."""
+    problem = body_problem(exc)
+    if problem is not None:
+        return Response({"detail": problem[1]}, status=problem[0])
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"detail": " ".join(exc.messages)}
         exc = exceptions.ValidationError(detail)
