@@ -116,9 +116,12 @@ def too_large_message(size: int) -> str:
 
 
 def refusal(request: HttpRequest, status: int, message: str) -> HttpResponse:
-    """The API's ``{"detail": ...}`` on ``/api/``, a page of the site elsewhere."""
+    """The API's ``{"detail": ...}`` on ``/api/``, the 1C exchange's plain "failure" lines on
+    ``/exchange/``, a page of the site elsewhere."""
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": message}, status=status)
+    if request.path.startswith("/exchange/"):
+        return HttpResponse(f"failure\n{message}", status=status, content_type="text/plain; charset=utf-8")
     page = render_to_string("request_refused.html", {"message": message, "status": status}, request=request)
     return HttpResponse(page, status=status)
 

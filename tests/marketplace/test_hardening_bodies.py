@@ -231,3 +231,8 @@ def test_the_refusal_page_is_json_on_the_api():
     request = RequestFactory().post(PRICE_LISTS)
     response = bodies.refusal(request, 413, "too big")
     assert response.status_code == 413 and json.loads(response.content) == {"detail": "too big"}
+
+
+def test_the_1c_exchange_hears_its_own_failure_lines():
+    response = bodies.refusal(RequestFactory().post("/exchange/1c/"), 413, "too big")
+    assert response.content.decode() == "failure\ntoo big" and response["Content-Type"].startswith("text/plain")
