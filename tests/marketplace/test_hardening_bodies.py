@@ -236,3 +236,38 @@ def test_the_refusal_page_is_json_on_the_api():
 def test_the_1c_exchange_hears_its_own_failure_lines():
     response = bodies.refusal(RequestFactory().post("/exchange/1c/"), 413, "too big")
     assert response.content.decode() == "failure\ntoo big" and response["Content-Type"].startswith("text/plain")
+
+
+def _settings_value(name: str, **env) -> int:
+    import os
+    import subprocess
+    import sys
+
+    from tests.auctions.daphne import ROOT
+
+    environ = {k: v for k, v in os.environ.items() if k not in ("PRICE_LIST_MAX_BYTES", "REQUEST_MAX_BYTES")}
+    code = f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    output = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**environ, "DJANGO_SETTINGS_MODULE": "marketplace.settings", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(output.stdout.strip().splitlines()[-1])
+
+
+def test_the_body_limit_follows_the_largest_legitimate_upload_and_the_proxy_matches_it():
+    import re
+
+    from tests.auctions.daphne import ROOT
+
+    hundred_mb = 100 * 1024 * 1024
+    assert _settings_value("REQUEST_MAX_BYTES", PRICE_LIST_MAX_BYTES=str(hundred_mb)) > hundred_mb
+    default = _settings_value("REQUEST_MAX_BYTES")
+    assert default > _settings_value("PRICE_LIST_MAX_BYTES")
+    conf = (ROOT / "deploy" / "nginx.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", conf).group(1))
+    assert megabytes * 1024 * 1024 == default
+    assert f"limit of {megabytes} MB" in conf  # the API's JSON refusal from nginx names it
