@@ -224,7 +224,10 @@ def _queued(request: Request, upload: PriceUpload) -> Response:
 
 class PriceUploadSerializer(serializers.ModelSerializer):
     price_list = serializers.IntegerField(
-        source="published_id", allow_null=True, help_text=_lazy("The version the upload became, once it is published.")
+        source="published_id",
+        allow_null=True,
+        read_only=True,
+        help_text=_lazy("The version the upload became, once it is published."),
     )
     errors = serializers.SerializerMethodField()
 
@@ -234,6 +237,7 @@ class PriceUploadSerializer(serializers.ModelSerializer):
             "id", "status", "filename", "size", "processed_rows", "total_rows", "error_count", "message", "errors",
             "price_list", "created_at", "finished_at",
         ]  # fmt: skip
+        read_only_fields = fields
 
     @extend_schema_field(RowErrorSerializer(many=True))
     def get_errors(self, obj) -> list[dict]:

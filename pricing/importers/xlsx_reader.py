@@ -11,6 +11,7 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
@@ -84,8 +85,8 @@ def check_inflated(data: bytes) -> None:
                         raise FileProblem(
                             M_TOO_MANY_COLUMNS_FILE, found=_column_number(found.group(1).decode()), limit=MAX_COLUMNS
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-        raise FileProblem(M_XLSX_UNREADABLE) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error):
+        raise FileProblem(M_XLSX_UNREADABLE) from None  # zlib.error: a damaged sheet (found by the fuzzer)
 
 
 def inflated_size(file: BinaryIO) -> int | None:
