@@ -70,11 +70,13 @@ def no_swallowed_bug():
 
 
 def _check(result) -> None:
-    """Problems listed, or rows fit to publish (never an empty success, never a NUL stored)."""
+    """Problems listed, or rows fit to publish (never a NUL stored). A file whose every line was
+    skipped (headings, blank lines) gives neither: staging refuses it ("holds no price rows"), which
+    the API properties below see."""
     assert all(error.message and error.row >= 0 for error in result.errors)
     if result.errors or result.error_count:
         return
-    assert result.frame is not None and len(result.frame) > 0
+    assert result.frame is not None
     for item in result.items:
         assert item.sku and "\x00" not in item.sku + item.name + item.unit
         assert isinstance(item.price, Decimal) and item.price.is_finite() and item.price >= 0
@@ -237,6 +239,13 @@ def api_client(supplier):
     return client
 
 
+@contextmanager
+def unthrottled():
+    """Thousands of examples in a minute are no flood: the API key's rate limit stays out of it."""
+    with mock.patch("marketplace.api.throttling.ApiKeyRateThrottle.allow_request", return_value=True):
+        yield
+
+
 def _uploaded_answer(client, **payload):
     uploads, versions = PriceUpload.objects.count(), PriceList.objects.count()
     if "file" in payload:
@@ -262,7 +271,7 @@ def _uploaded_answer(client, **payload):
     st.sampled_from(["", "RUB", "XYZ"]),
 )
 def test_the_api_refuses_or_publishes_random_files(api_client, data, name, currency):
-    with no_swallowed_bug():
+    with no_swallowed_bug(), unthrottled():
         _uploaded_answer(api_client, file=SimpleUploadedFile(name, data), currency=currency)
 
 
@@ -270,7 +279,7 @@ def test_the_api_refuses_or_publishes_random_files(api_client, data, name, curre
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(st.lists(ITEM, max_size=8), st.sampled_from(["RUB", "usd", ""]))
 def test_the_api_refuses_or_publishes_random_items(api_client, items, currency):
-    with no_swallowed_bug():
+    with no_swallowed_bug(), unthrottled():
         _uploaded_answer(api_client, items=items, currency=currency)
 
 
