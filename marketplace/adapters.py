@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .models import Role
+from .proxies import client_ip
 from .services import invitation_accept, invitation_by_token
 from .tenancy import SESSION_KEY, resolve_membership
 
@@ -16,6 +17,10 @@ def _same_address(first: str, second: str) -> bool:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request):
+        """The address the login rate limits key on: the client's behind a trusted proxy."""
+        return client_ip(request) or super().get_client_ip(request)
+
     def save_user(self, request, user, form, commit=True):
         """A sign-up that started from a buyer's invitation lands in its new supplier organization."""
         user = super().save_user(request, user, form, commit=commit)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "marketplace.middleware.BadQueryMiddleware",  # a NUL in the query string: 400 before anything reads it
+    "marketplace.bodies.BodyLimitMiddleware",  # a body over REQUEST_MAX_BYTES: 413 before anything reads it
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -265,7 +266,21 @@ FILTERS_EMPTY_CHOICE_LABEL = _("Any")  # a filter's empty choice reads as a word
 DJANGO_TABLES2_TABLE_ATTRS = {"class": "table"}
 
 PRICE_LIST_MAX_BYTES = int(os.environ.get("PRICE_LIST_MAX_BYTES", 50 * 1024 * 1024))
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
+# Request bodies (marketplace.bodies): a body over REQUEST_MAX_BYTES is refused with 413 before it is
+# read; the largest legitimate one is a price list at its limit, plus the form around it.
+REQUEST_MAX_BYTES = int(
+    os.environ.get("REQUEST_MAX_BYTES", max(PRICE_LIST_MAX_BYTES, DOCUMENT_MAX_BYTES) + 1024 * 1024)
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024  # a body that is not a file (form fields, JSON) is read in memory
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # a file over this goes to a temporary file while it is received
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
+# Reverse proxies whose X-Forwarded-For is believed (marketplace.proxies): addresses or networks,
+# comma-separated. Loopback by default: the proxy on this machine that deploy/nginx.conf sets up.
+TRUSTED_PROXIES = [
+    item.strip() for item in os.environ.get("TRUSTED_PROXIES", "127.0.0.0/8,::1").split(",") if item.strip()
+]
 
 LOGGING = {
     "version": 1,
@@ -281,7 +296,6 @@ PRICE_LIST_CHUNK_BYTES = int(os.environ.get("PRICE_LIST_CHUNK_BYTES", 8 * 1024 *
 PRICE_LIST_WARN_PERCENT = int(os.environ.get("PRICE_LIST_WARN_PERCENT", 50))
 # A publish that removes more than this share of the previous version's rows asks the supplier to confirm.
 PRICE_LIST_CONFIRM_REMOVED_PERCENT = int(os.environ.get("PRICE_LIST_CONFIRM_REMOVED_PERCENT", 30))
-DOCUMENT_MAX_BYTES = int(os.environ.get("DOCUMENT_MAX_BYTES", 20 * 1024 * 1024))
 # A worker that stays silent this long on an upload is presumed dead; the upload is queued again.
 # A run beats every PRICE_LIST_HEARTBEAT_S from a thread of its own (pricing.services.claims.heartbeat).
 PRICE_LIST_PROCESSING_TIMEOUT_S = int(os.environ.get("PRICE_LIST_PROCESSING_TIMEOUT_S", 60))

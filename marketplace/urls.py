@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import integration_views, views
+from . import bodies, integration_views, views
 from .exchange.views import exchange_1c
+
+handler400 = bodies.bad_request  # a body that could not be read: said in words, JSON on /api/
 
 partner_patterns = (
     [

@@ -6,7 +6,9 @@ from __future__ import annotations
 import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -34,7 +36,7 @@ from . import selectors, services
 from .forms import currency_input, no_such_buyer
 from .importers import FRAME_COLUMNS
 from .importers.results import REQUIRED_FIELDS
-from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList
+from .models import MONEY_DIGITS, MONEY_PLACES, QTY_DIGITS, QTY_PLACES, PriceItem, PriceList, PriceUpload
 from .services import exchange
 
 
@@ -122,6 +124,17 @@ def _item_input_schema() -> serializers.Serializer:
     return inline_serializer("PriceItemInput", fields)
 
 
+class RowErrorSerializer(serializers.Serializer):
+    """One problem of an import: the row and column it is in (null: the whole file)."""
+
+    row = serializers.IntegerField(allow_null=True)
+    column = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+POLL_AFTER_S = 2  # a queued upload's Retry-After
+
+
 def _row_errors(rows: list[dict]) -> list[dict]:
     return [
         {"row": row.get("row") or None, "column": row.get("column") or None, "message": row.get("message")}
@@ -202,6 +215,10 @@ PRICE_ITEM = {
     },
     responses={
         201: inline_serializer("PriceListCreated", {"id": serializers.IntegerField(), "rows": serializers.IntegerField(), "status": serializers.CharField()}),
+        202: OpenApiResponse(
+            inline_serializer("PriceListQueued", {"id": serializers.IntegerField(help_text="The upload's id."), "status": serializers.CharField(), "status_url": serializers.URLField(help_text="GET it until the upload is done.")}),
+            description="A file over PRICE_LIST_INLINE_BYTES (5 MB; for a workbook, what it unpacks to) is read on the task queue and published there if it has no errors: poll `status_url` (also in `Location`).",
+        ),
         400: OpenApiResponse(
             ErrorSerializer,
             description="Rows or fields the importer refused, each named: nothing is stored.",
@@ -237,16 +254,18 @@ def price_lists(request: Request) -> Response:
                 {"errors": [{"row": None, "column": "buyer", "message": no_such_buyer(data["buyer"])}]},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+    terms = {
+        "currency": data.get("currency", ""),
+        "valid_from": data.get("valid_from"),
+        "valid_to": data.get("valid_to"),
+        "audience": audience,
+        "mode": data.get("mode", "full"),
+    }
     try:
+        if "file" in data and not services.reads_quickly(data["file"]):
+            return _queued(request, services.price_list_queue(actor=request.actor, file=data["file"], **terms))
         price_list = services.price_list_import(
-            actor=request.actor,
-            file=data.get("file"),
-            items=data.get("items"),
-            currency=data.get("currency", ""),
-            valid_from=data.get("valid_from"),
-            valid_to=data.get("valid_to"),
-            audience=audience,
-            mode=data.get("mode", "full"),
+            actor=request.actor, file=data.get("file"), items=data.get("items"), **terms
         )
     except services.ImportRejected as error:
         return Response({"errors": _row_errors(error.rows)}, status=status.HTTP_400_BAD_REQUEST)
@@ -263,6 +282,55 @@ def price_lists(request: Request) -> Response:
     return Response(
         {"id": price_list.pk, "rows": price_list.rows, "status": price_list.status}, status=status.HTTP_201_CREATED
     )
+
+
+def _queued(request: Request, upload: PriceUpload) -> Response:
+    """202: a file too big to read in the request is read on the task queue; poll its upload."""
+    url = request.build_absolute_uri(reverse("api:price_list_upload", args=[upload.pk]))
+    return Response(
+        {"id": upload.pk, "status": upload.status, "status_url": url},
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": url, "Retry-After": str(POLL_AFTER_S)},
+    )
+
+
+class PriceUploadSerializer(serializers.ModelSerializer):
+    price_list = serializers.IntegerField(
+        source="published_id",
+        allow_null=True,
+        read_only=True,
+        help_text=_lazy("The version the upload became, once it is published."),
+    )
+    errors = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PriceUpload
+        fields = [
+            "id", "status", "filename", "size", "processed_rows", "total_rows", "error_count", "message", "errors",
+            "price_list", "created_at", "finished_at",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(RowErrorSerializer(many=True))
+    def get_errors(self, obj) -> list[dict]:
+        return _row_errors(obj.errors or [])
+
+
+@extend_schema(
+    responses={200: PriceUploadSerializer, 404: OpenApiResponse(description="Not one of your uploads.")},
+    description=(
+        "An upload that `POST price-lists/` answered with 202: `queued` and `processing` while it is read "
+        "(poll again after `Retry-After` seconds), then `published` (its version in `price_list`), `invalid` "
+        "(its `errors`; nothing was published), `failed` (`message`), or `ready` with a `message` when the "
+        "publish was refused (another version overtook it): publish or read it again on the upload's page."
+    ),
+)
+@api_view(["GET"])
+@permission_classes([IsOrganizationMember])
+def price_list_upload(request: Request, pk: int) -> Response:
+    upload = fetch(request, selectors.price_upload_list(supplier=request.organization), pk=pk)
+    headers = {} if upload.is_done else {"Retry-After": str(POLL_AFTER_S)}
+    return Response(PriceUploadSerializer(upload).data, headers=headers)
 
 
 def _price_list_for(request: Request, pk: int) -> PriceList:

@@ -288,6 +288,9 @@ class PriceUpload(models.Model):
     preview = models.JSONField(default=list, blank=True)
     draft = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     published = models.ForeignKey(PriceList, on_delete=models.SET_NULL, null=True, blank=True, related_name="uploads")
+    # The API's big file (services.price_list_queue): the run that finds it ready publishes it, as the
+    # API publishes a small one in its request; the supplier publishes every other upload by hand.
+    publish_when_ready = models.BooleanField(default=False, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     # ``started_at`` is also the claim: a run writes to its upload only while status is
     # "processing" and ``started_at`` is still the value its claim set (see services.claims).

@@ -140,7 +140,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                 mode=data["mode"],
                 encoding=data["encoding"],
                 delimiter=data["delimiter"],
-                claim=_read_here(data["file"].size),
+                claim=services.reads_quickly(data["file"]),
             )
         except ValidationError as error:
             show_service_error(request, error, form, on_form=True)
@@ -153,9 +153,15 @@ def upload(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _read_here(size: int) -> bool:
-    """A small file is read in the request (claimed at once: the queue never sees it)."""
-    return size <= settings.PRICE_LIST_INLINE_BYTES
+def _reads_quickly(item: PriceUpload) -> bool:
+    """Whether the kept file is read in the request (claimed at once: the queue never sees it)."""
+    if not item.file:
+        return False  # the service refuses it
+    try:
+        with item.file.open("rb") as handle:
+            return services.reads_quickly(handle)
+    except OSError:
+        return False
 
 
 def _read_if_claimed(item: PriceUpload) -> HttpResponse:
@@ -286,7 +292,7 @@ def upload_remap(request: HttpRequest, pk: int) -> HttpResponse:
             mapping=form.mapping(),
             encoding=form.cleaned_data["encoding"],
             delimiter=form.cleaned_data["delimiter"],
-            claim=_read_here(item.size),
+            claim=_reads_quickly(item),
         )
     except ValidationError as error:
         show_service_error(request, error)

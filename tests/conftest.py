@@ -9,11 +9,35 @@ import os
 
 import pytest
 from django.db import connection, connections
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests import factories
 from tests.factories import PASSWORD
 
 pytest_plugins = ["tests.browser", "tests.exchange_1c"]
+
+# Hypothesis (tests/pricing/test_fuzz_importers.py): the suite runs a few fixed examples of each
+# property; `make fuzz` runs the deep profile (HYPOTHESIS_PROFILE=deep, FUZZ_EXAMPLES a property,
+# 3000 by default), which keeps what it finds in .hypothesis/ so that a failure replays.
+_UNDER_LOAD = [HealthCheck.too_slow, HealthCheck.data_too_large]  # a busy machine is no failure of the importers
+hypothesis_settings.register_profile(
+    "suite",
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=_UNDER_LOAD,
+)
+hypothesis_settings.register_profile(
+    "deep",
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", 3000)),
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=_UNDER_LOAD,
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 # No persistent connections in tests (settings default to 60 s): a worker thread's idle connection
 # would block dropping the test database. Also for the daphne processes tests start (their env).

@@ -53,8 +53,10 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > 255:
             return JsonResponse({"detail": _("An Idempotency-Key may be at most 255 characters.")}, status=400)
-        body = request.body
-        request._stream = io.BytesIO(body)  # the view reads the body again
+        # read(), not .body: .body refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE, which a price-list
+        # file under its own limit may be (the whole body is bounded by REQUEST_MAX_BYTES already)
+        body = request.read()
+        request._body, request._stream = body, io.BytesIO(body)  # the view reads the body again
         scope = hashlib.sha256(credentials.encode()).hexdigest()
         fingerprint = _fingerprint(request, body)
         IdempotentRequest.objects.filter(scope=scope, key=key, created_at__lt=timezone.now() - KEPT_FOR).delete()

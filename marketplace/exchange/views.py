@@ -23,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from marketplace.hooks import capability_modules
 from marketplace.models import ApiKey
+from marketplace.proxies import client_ip
 from marketplace.services import api_key_authenticate
 
 from .protocol import FILE_LIMIT, Handler, answer, failure, folder
@@ -66,7 +67,7 @@ def _login(request: HttpRequest) -> ApiKey | None:
 
 @csrf_exempt
 def exchange_1c(request: HttpRequest) -> HttpResponse:
-    address = request.META.get("REMOTE_ADDR", "")
+    address = client_ip(request)
     throttle = f"exchange-1c-failed:{address}"
     if (django_cache.get(throttle) or 0) >= FAILED_LOGINS:
         return failure(_("Too many wrong passwords. Wait a minute and try again."), status=429)

@@ -15,6 +15,7 @@ Public API
 * :func:`parse_price_items` -- the JSON API path (dicts with canonical keys).
 * :data:`CANONICAL_FIELDS`, :data:`HEADER_SYNONYMS`, :func:`normalize_header`.
 * :func:`currency_from_text` -- a currency code, sign or word as an ISO 4217 code.
+* :func:`inflated_size` -- what a workbook unpacks to, from its zip directory alone.
 
 Modules
 -------
@@ -49,7 +50,7 @@ from .numbers import MAX_DECIMAL_PLACES, MAX_INTEGER_DIGITS, PRICE_CEILING
 from .parse import iter_price_chunks, parse_price_file, parse_price_items
 from .results import CANONICAL_FIELDS, FRAME_COLUMNS, REQUIRED_FIELDS, ParseResult, PriceRow, RowError
 from .values import MAX_LEAD_TIME_DAYS, currency_from_text
-from .xlsx_reader import FORMULA_CHECK_MAX_BYTES
+from .xlsx_reader import FORMULA_CHECK_MAX_BYTES, inflated_size
 
 __all__ = [
     "CANONICAL_FIELDS",
@@ -72,6 +73,7 @@ __all__ = [
     "PriceRow",
     "RowError",
     "currency_from_text",
+    "inflated_size",
     "iter_price_chunks",
     "normalize_header",
     "parse_price_file",

@@ -11,7 +11,9 @@ import io
 import logging
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -28,7 +30,7 @@ from .messages import (
     M_XLSX_UNREADABLE,
 )
 from .results import NUMERIC_FIELDS, ParseResult
-from .sources import Source, human_size
+from .sources import XLSX_MAGIC, Source, human_size
 from .values import cell_text, typed_texts
 
 logger = logging.getLogger(__name__)
@@ -83,8 +85,25 @@ def check_inflated(data: bytes) -> None:
                         raise FileProblem(
                             M_TOO_MANY_COLUMNS_FILE, found=_column_number(found.group(1).decode()), limit=MAX_COLUMNS
                         )
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError):
-        raise FileProblem(M_XLSX_UNREADABLE) from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, RuntimeError, zlib.error):
+        raise FileProblem(M_XLSX_UNREADABLE) from None  # zlib.error: a damaged sheet (found by the fuzzer)
+
+
+def inflated_size(file: BinaryIO) -> int | None:
+    """The bytes a workbook's zip directory says its entries inflate to, read from the directory
+    alone (None: not a zip). The file's position is left where it was."""
+    position = file.tell()
+    try:
+        file.seek(0)
+        if file.read(len(XLSX_MAGIC)) != XLSX_MAGIC:
+            return None
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            return sum(entry.file_size for entry in archive.infolist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError):
+        return None  # unreadable: the reader says so, quickly
+    finally:
+        file.seek(position)
 
 
 def _column_number(letters: str) -> int:

@@ -22,9 +22,11 @@ from .uploads import (
     bad_rows_csv,
     column_profile_remember,
     price_list_import,
+    price_list_queue,
     price_upload_create,
     price_upload_discard,
     price_upload_remap,
+    reads_quickly,
 )
 from .versions import PUBLISH_RACE, price_upload_publish
 
@@ -37,6 +39,7 @@ __all__ = [
     "mapping_set",
     "mappings_auto",
     "price_list_import",
+    "price_list_queue",
     "price_upload_claim",
     "price_upload_create",
     "price_upload_discard",
@@ -47,4 +50,5 @@ __all__ = [
     "price_uploads_to_dispatch",
     "product_create",
     "product_update",
+    "reads_quickly",
 ]

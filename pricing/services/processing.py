@@ -12,10 +12,13 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from marketplace.actors import Actor
+
 from .. import importers
 from ..models import ColumnProfile, PriceUpload, UploadStatus
 from .claims import ClaimLost, drop_draft, fail, heartbeat, mine, price_upload_claim, write
 from .staging import stage
+from .versions import price_upload_publish
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +52,21 @@ def price_upload_process(*, upload: PriceUpload) -> PriceUpload:
         log.exception("price upload %s failed", upload.pk)
         fail(upload, _("The file could not be read. Check that it is a CSV or an Excel file."))
     upload.refresh_from_db()
+    if upload.publish_when_ready and upload.status == UploadStatus.READY:
+        _publish(upload)
     return upload
+
+
+def _publish(upload: PriceUpload) -> None:
+    """The API's big file, read clean: published as its request would have published it. A refusal
+    (another version overtook it, the partnership ended) stays on the ready upload as its message,
+    for the supplier to publish or read again on the page."""
+    actor = Actor.of_api_key(upload.api_key) if upload.api_key else Actor.system(upload.supplier)
+    try:
+        price_upload_publish(upload=upload, actor=actor)
+    except ValidationError as error:
+        PriceUpload.objects.filter(pk=upload.pk, status=UploadStatus.READY).update(message=" ".join(error.messages))
+    upload.refresh_from_db()
 
 
 def delimiter_value(value: str) -> str | None:
@@ -59,8 +76,9 @@ def delimiter_value(value: str) -> str | None:
 
 def file_chunks(upload: PriceUpload) -> Iterator:
     """Chunks of the kept file. Without overrides of its own, an upload is first read the way the
-    supplier last told us (its column profile); if that does not fit this file, automatically."""
-    explicit = bool(upload.mapping or upload.encoding or upload.delimiter)
+    supplier last told us (its column profile); if that does not fit this file, automatically. The
+    API's files are read as its request reads them: without the page's profile."""
+    explicit = bool(upload.mapping or upload.encoding or upload.delimiter) or upload.publish_when_ready
     profile = None if explicit else ColumnProfile.objects.filter(supplier=upload.supplier_id).first()
     if profile is not None and (profile.mapping or profile.encoding or profile.delimiter):
         chunks = read_file(upload, mapping=profile.mapping, encoding=profile.encoding, delimiter=profile.delimiter)

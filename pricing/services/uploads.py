@@ -13,6 +13,8 @@ The path of every upload, web or API, small or huge:
    superseded in one transaction, or refuses and changes nothing.
 
 The API does the three in one transaction (``price_list_import``): 400 and nothing stored on any error.
+A file too big to read in the request goes to the queue instead (``price_list_queue``), whose run
+publishes it when it reads clean.
 """
 
 from __future__ import annotations
@@ -132,6 +134,18 @@ def price_upload_create(
     return upload
 
 
+def reads_quickly(file: File) -> bool:
+    """Whether a file is read within its request (the page's upload, the API's import) rather than
+    on the task queue: one of at most ``PRICE_LIST_INLINE_BYTES``, and for a workbook what its zip
+    directory says it unpacks to as well (a workbook is read ~20 times slower per byte than CSV,
+    and a small one can unpack to millions of rows: issue 10)."""
+    limit = settings.PRICE_LIST_INLINE_BYTES
+    if (getattr(file, "size", 0) or 0) > limit:
+        return False
+    inflated = importers.inflated_size(file)
+    return inflated is None or inflated <= limit
+
+
 def _queue_or_claim(upload: PriceUpload, *, claim: bool) -> None:
     now = timezone.now()
     if claim:
@@ -182,11 +196,12 @@ def price_upload_remap(
     clean = _clean_mapping(mapping, headers=set(upload.headers or []))
     drop_draft(upload, PriceUpload.objects.filter(pk=upload.pk))
     upload.mapping, upload.encoding, upload.delimiter = clean, encoding, delimiter
+    upload.publish_when_ready = False  # read again on the page: the supplier publishes what it sees
     _queue_or_claim(upload, claim=claim)
     upload.message = ""
     upload.errors, upload.warnings, upload.preview = [], [], []
     upload.error_count = upload.warning_count = upload.processed_rows = upload.total_rows = 0
-    upload.save(update_fields=[*_RESET_FIELDS, "mapping", "encoding", "delimiter"])
+    upload.save(update_fields=[*_RESET_FIELDS, "mapping", "encoding", "delimiter", "publish_when_ready"])
     column_profile_remember(supplier=upload.supplier, mapping=clean, encoding=encoding, delimiter=delimiter)
     if not claim:
         _hand_to_queue(upload)
@@ -261,6 +276,27 @@ def price_list_import(
         if upload.file:  # the row goes with the rollback; the file would stay behind
             upload.file.delete(save=False)
         raise
+
+
+@transaction.atomic
+def price_list_queue(
+    *,
+    actor: Actor,
+    file: File,
+    currency: str = "",
+    valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+    audience: Organization | None = None,
+    mode: str = UploadMode.FULL,
+) -> PriceUpload:
+    """``price_list_import`` of a file too big to read in the request (``reads_quickly``): kept and
+    handed to the task queue, whose run publishes it if it has no errors. The caller polls the
+    upload: published (with its version), invalid (with its errors) or failed."""
+    terms = {"currency": currency, "valid_from": valid_from, "valid_to": valid_to, "audience": audience, "mode": mode}
+    upload = price_upload_create(actor=actor, file=file, **terms)
+    upload.publish_when_ready = True
+    upload.save(update_fields=["publish_when_ready"])  # the queue gets it on commit, after this
+    return upload
 
 
 def _import_chunks(upload: PriceUpload, items: list[dict] | None):
