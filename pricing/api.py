@@ -317,7 +317,46 @@ class PriceUploadSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(
+    summary="Poll a queued price-list upload",
     responses={200: PriceUploadSerializer, 404: OpenApiResponse(description="Not one of your uploads.")},
+    examples=[
+        OpenApiExample(
+            "Still being read",
+            {
+                "id": 7,
+                "status": "processing",
+                "filename": "prices.csv",
+                "size": 48211093,
+                "processed_rows": 400000,
+                "total_rows": None,
+                "error_count": 0,
+                "message": "",
+                "errors": [],
+                "price_list": None,
+                "created_at": "2026-11-26T09:00:00Z",
+                "finished_at": None,
+            },
+            response_only=True,
+        ),
+        OpenApiExample(
+            "Published",
+            {
+                "id": 7,
+                "status": "published",
+                "filename": "prices.csv",
+                "size": 48211093,
+                "processed_rows": 1000000,
+                "total_rows": 1000000,
+                "error_count": 0,
+                "message": "",
+                "errors": [],
+                "price_list": 42,
+                "created_at": "2026-11-26T09:00:00Z",
+                "finished_at": "2026-11-26T09:00:07Z",
+            },
+            response_only=True,
+        ),
+    ],
     description=(
         "An upload that `POST price-lists/` answered with 202: `queued` and `processing` while it is read "
         "(poll again after `Retry-After` seconds), then `published` (its version in `price_list`), `invalid` "
