@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from marketplace.api import sync
 from marketplace.api.pagination import page_response, paged
 from marketplace.api.permissions import IsBuyer, IsOrganizationMember, IsSupplier
-from marketplace.api.schema import ErrorSerializer
+from marketplace.api.schema import ErrorSerializer, RowError
 from marketplace.api.serializers import StrictSerializerMixin
 from marketplace.models import Perm
 from marketplace.selectors import active_buyers
@@ -122,14 +122,6 @@ def _item_input_schema() -> serializers.Serializer:
         if name != "row"
     }
     return inline_serializer("PriceItemInput", fields)
-
-
-class RowErrorSerializer(serializers.Serializer):
-    """One problem of an import: the row and column it is in (null: the whole file)."""
-
-    row = serializers.IntegerField(allow_null=True)
-    column = serializers.CharField(allow_null=True)
-    message = serializers.CharField()
 
 
 POLL_AFTER_S = 2  # a queued upload's Retry-After
@@ -311,7 +303,7 @@ class PriceUploadSerializer(serializers.ModelSerializer):
         ]  # fmt: skip
         read_only_fields = fields
 
-    @extend_schema_field(RowErrorSerializer(many=True))
+    @extend_schema_field(RowError.__class__(many=True))
     def get_errors(self, obj) -> list[dict]:
         return _row_errors(obj.errors or [])
 
