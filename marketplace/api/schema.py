@@ -69,6 +69,10 @@ ERRORS = {
         "or no such page of a list.",
         {"detail": "Not found."},
     ),
+    "406": (
+        "An `Accept` header that names no media type the API answers in (it answers `application/json`).",
+        {"detail": "Could not satisfy the request Accept header."},
+    ),
     "413": (
         "The request body is larger than the API takes.",
         {"detail": "The request body is too large."},
@@ -122,7 +126,8 @@ class AutoSchema(openapi.AutoSchema):
         return schema
 
     def _error_codes(self) -> list[str]:
-        codes = ["400", "401", "403", "429"]  # a NUL in any query string is a 400; every view is keyed
+        # a NUL in any query string is a 400; every view is keyed; every view negotiates its answer's type
+        codes = ["400", "401", "403", "406", "429"]
         if "{" in self.path or (self.method == "GET" and self._get_paginator()):  # a ?page= past the end
             codes.append("404")
         if self.method in BODY_METHODS:

@@ -4,19 +4,27 @@ the login rate limit keys on the client behind a trusted proxy, never on the pro
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from marketplace import bodies
 from marketplace.proxies import client_ip
+from tests.caches import clear_cache
 from tests.factories import PASSWORD
 from tests.pricing.factories import csv_bytes
 
 LOGIN = "/accounts/login/"
 PRICE_LISTS = "/api/v1/price-lists/"
+
+
+def _run(coroutine):
+    """The coroutine on its own event loop in a thread: a browser test before this one in the same
+    worker may have left Playwright's loop running in the main thread (asyncio.run would refuse)."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture
@@ -50,7 +58,7 @@ def _asgi(scope_headers, messages):
         pass
 
     scope = {"type": "http", "method": "POST", "path": LOGIN, "headers": scope_headers}
-    asyncio.run(bodies.BodyLimit(app)(scope, receive, send))
+    _run(bodies.BodyLimit(app)(scope, receive, send))
     return seen
 
 
@@ -88,7 +96,7 @@ def test_the_whole_asgi_application_answers_413_with_a_page(small_limit):
         )
         return await communicator.get_response(timeout=10)
 
-    response = asyncio.run(post())
+    response = _run(post())
     assert response["status"] == 413
     page = response["body"].decode()
     assert "The request is too large" in page and "the limit is 3.9" in page and "<html" in page
@@ -207,24 +215,24 @@ def _logs_in(client, **where) -> bool:
 @pytest.mark.django_db
 def test_ten_bad_logins_from_one_forwarded_address_do_not_lock_out_another(client, alice, settings):
     settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-    cache.clear()
+    clear_cache()
     attacker = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "198.51.100.1"}
     for i in range(10):
         client.post(LOGIN, {"login": f"nobody{i}@acme.test", "password": "wrong"}, **attacker)
     assert not _logs_in(client, **attacker)  # the limit holds for the address that failed
     assert _logs_in(client, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.2")
-    cache.clear()
+    clear_cache()
 
 
 @pytest.mark.django_db
 def test_a_forged_x_forwarded_for_does_not_escape_the_limit(client, alice, settings):
     settings.ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
-    cache.clear()
+    clear_cache()
     for i in range(10):  # straight to daphne, a new forged address each time
         forged = {"REMOTE_ADDR": "203.0.113.9", "HTTP_X_FORWARDED_FOR": f"198.51.100.{i}"}
         client.post(LOGIN, {"login": f"nobody{i}@acme.test", "password": "wrong"}, **forged)
     assert not _logs_in(client, REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="198.51.100.99")
-    cache.clear()
+    clear_cache()
 
 
 def test_the_refusal_page_is_json_on_the_api():
