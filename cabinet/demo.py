@@ -385,7 +385,7 @@ def _seed_rfqs(rng, buyer, suppliers, rfq_orders, buyer_people, now) -> None:
         created = order.created_at - dt.timedelta(days=rng.uniform(2, 6))
         rfq = RequestForQuotation(
             buyer=buyer,
-            title=f"{lines_by_order[order.pk][0].name[:120]} — {timezone.localtime(created):%Y-%m-%d}",
+            title=f"{lines_by_order[order.pk][0].name[:120]} — {timezone.localtime(created):%d.%m.%Y}",
             currency=order.currency,
             deadline=order.created_at - dt.timedelta(hours=rng.uniform(1, 20)),
             state=RfqState.AWARDED,

@@ -8,7 +8,7 @@ from marketplace.tables import NUMBER
 class ExchangeTable(tables.Table):
     """The last exchanges with 1C, newest first."""
 
-    created_at = tables.DateTimeColumn(verbose_name=_("Time"), format="Y-m-d H:i:s")
+    created_at = tables.DateTimeColumn(verbose_name=_("Time"))
     kind = tables.Column(verbose_name=_("Type"))
     mode = tables.Column(verbose_name=_("Step"), empty_values=(), accessor="mode")
     result = tables.TemplateColumn(
