@@ -3,6 +3,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.forms import CurrencyField
 from marketplace.models import Category
 from pricing.models import Product
 from pricing.selectors import product_list
@@ -32,7 +33,7 @@ class SettingsForm(forms.Form):
     volume_cap = _number(
         _("Volume for full marks"), _("On a log scale: the value of completed orders that gives 100."), "decimal"
     )
-    currency = forms.CharField(label=_("Volume currency"), max_length=3, widget=forms.TextInput(attrs={"size": 4}))
+    currency = CurrencyField(label=_("Volume currency"))
     max_complaint_rate = _number(
         _("Highest acceptable complaint rate, %"),
         _("Complaints per order at which the criterion reaches 0."),
