@@ -6,7 +6,9 @@
 front of it: the first address that is not a trusted proxy is the client. A request that reaches
 daphne from any other address is taken at its word of ``REMOTE_ADDR`` alone, so a client cannot
 choose its own address by sending the header. Login rate limits (allauth) and the 1C exchange's
-wrong-password limit key on this address.
+wrong-password limit key on this address. ``X-Forwarded-Proto`` (Django's
+``SECURE_PROXY_SSL_HEADER`` with ``HTTPS=1``) is dropped the same way from anyone but a trusted
+proxy (``ForwardedProtoMiddleware``), so a client cannot call plain HTTP secure.
 """
 
 from __future__ import annotations
@@ -56,3 +58,16 @@ def client_ip(request: HttpRequest) -> str:
             return str(_address(hop))
         peer = hop
     return str(_address(peer) or peer)
+
+
+class ForwardedProtoMiddleware:
+    """First in the chain: ``X-Forwarded-Proto`` counts only from a trusted proxy (else Django's
+    ``SECURE_PROXY_SSL_HEADER`` would take a plain-HTTP client's word that it came over HTTPS)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not is_trusted_proxy(request.META.get("REMOTE_ADDR", "")):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "marketplace.proxies.ForwardedProtoMiddleware",  # X-Forwarded-Proto only from TRUSTED_PROXIES
     "django.middleware.security.SecurityMiddleware",
     "marketplace.middleware.BadQueryMiddleware",  # a NUL in the query string: 400 before anything reads it
     "marketplace.bodies.BodyLimitMiddleware",  # a body over REQUEST_MAX_BYTES: 413 before anything reads it

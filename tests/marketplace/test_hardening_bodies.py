@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 
 from marketplace import bodies
-from marketplace.proxies import client_ip
+from marketplace.proxies import ForwardedProtoMiddleware, client_ip
 from tests.caches import clear_cache
 from tests.factories import PASSWORD
 from tests.pricing.factories import csv_bytes
@@ -203,6 +203,16 @@ def test_it_believes_x_forwarded_for_from_a_trusted_proxy_only(settings):
 def test_it_trusts_no_proxy_when_told_so(settings):
     settings.TRUSTED_PROXIES = []
     assert client_ip(_request("127.0.0.1", "198.51.100.7")) == "127.0.0.1"
+
+
+def test_x_forwarded_proto_counts_only_from_a_trusted_proxy(settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["127.0.0.0/8"]
+    seen = []
+    middleware = ForwardedProtoMiddleware(lambda request: seen.append(request.is_secure()))
+    for peer in ("127.0.0.1", "203.0.113.9"):
+        middleware(RequestFactory().get("/", REMOTE_ADDR=peer, HTTP_X_FORWARDED_PROTO="https"))
+    assert seen == [True, False]  # a plain-HTTP client cannot call itself secure
 
 
 def _logs_in(client, **where) -> bool:
