@@ -15,6 +15,7 @@ from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -276,6 +277,7 @@ def auction_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "low_vs_next_percent": LOW_VS_NEXT_PERCENT,
         "low_vs_mean_percent": LOW_VS_MEAN_PERCENT,
         "language": getattr(request, "LANGUAGE_CODE", "en"),
+        "datetime_format": get_format("SHORT_DATETIME_FORMAT"),  # the script writes times as the pages do
     }
     context = {"auction": auction, "config": config, "strings": _strings(), "is_buyer": is_buyer}
     if not is_buyer:

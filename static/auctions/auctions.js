@@ -52,15 +52,18 @@
     var d = new Date(iso);
     return pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds()) + "." + pad(d.getMilliseconds(), 3);
   }
-  // A moment as the server's SHORT_DATETIME_FORMAT writes it (marketplace/formats/), with seconds:
-  // "26 Nov 2026, 12:18:05", "26.11.2026 12:18:05", "26/11/2026 12:18:05".
+  // A moment in the page language's SHORT_DATETIME_FORMAT (marketplace/formats/, passed in the
+  // config), to the second: "26 Nov 2026, 12:18:05", "26.11.2026 12:18:05", "26/11/2026 12:18:05".
   function moment(iso) {
-    var d = new Date(iso), lang = String(locale || "en").slice(0, 2);
-    var time = pad(d.getHours()) + ":" + pad(d.getMinutes()) + ":" + pad(d.getSeconds());
-    if (lang === "ru") return pad(d.getDate()) + "." + pad(d.getMonth() + 1) + "." + d.getFullYear() + " " + time;
-    if (lang === "vi") return pad(d.getDate()) + "/" + pad(d.getMonth() + 1) + "/" + d.getFullYear() + " " + time;
-    var month = new Intl.DateTimeFormat("en", { month: "short" }).format(d);
-    return d.getDate() + " " + month + " " + d.getFullYear() + ", " + time;
+    var d = new Date(iso);
+    var parts = {
+      d: pad(d.getDate()), j: String(d.getDate()), m: pad(d.getMonth() + 1), Y: String(d.getFullYear()),
+      M: new Intl.DateTimeFormat("en", { month: "short" }).format(d), H: pad(d.getHours()),
+      i: pad(d.getMinutes()) + ":" + pad(d.getSeconds()),
+    };
+    return String(cfg.datetime_format || "Y-m-d H:i").replace(/\\?[djmYMHi]/g, function (token) {
+      return token.charAt(0) === "\\" ? token.slice(1) : parts[token];
+    });
   }
   function clock(ms) {
     var total = Math.max(0, Math.floor(ms / 1000));
